@@ -1,0 +1,26 @@
+import tseslint from 'typescript-eslint';
+
+const SERVICES = ['gateway', 'partner-sim', 'simluhtan-adapter', 'ekartutani-adapter', 'bpjs-adapter', 'plkk-adapter', 'bank-adapter', 'hospital-adapter'];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/.tap/**', 'results/**', 'openapi/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['../../*'], message: 'Do not reach across package roots: depend on the workspace package and its exports.' },
+          { group: SERVICES.map((s) => `@sutasoma/${s}`), message: 'A service reaches another only through a queue or an HTTP contract, never by importing it.' },
+        ],
+      }],
+    },
+  },
+  {
+    // Tests and the packages they use may start services, but only as processes or through their own app factory.
+    files: ['services/*/test/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { commonEnv } from '@sutasoma/service-kit';
+
+/** The env keys every adapter reads, with the port and partner URL it uses by default. */
+export function adapterEnv(defaults: { port: number; partnerBaseUrl: string }) {
+  return {
+    ...commonEnv,
+    PORT: z.coerce.number().int().min(0).max(65535).default(defaults.port),
+    HOST: z.string().default('127.0.0.1'),
+    PARTNER_BASE_URL: z.string().url().default(defaults.partnerBaseUrl),
+    PARTNER_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+    BREAKER_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(50),
+    BREAKER_VOLUME: z.coerce.number().int().min(1).default(10),
+    BREAKER_RESET_MS: z.coerce.number().int().positive().default(10_000),
+    BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(10_000),
+    RETRY_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+    RETRY_BASE_MS: z.coerce.number().int().positive().default(500),
+    RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(32),
+    WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  };
+}
+
+export type AdapterEnv = z.infer<z.ZodObject<ReturnType<typeof adapterEnv>>>;

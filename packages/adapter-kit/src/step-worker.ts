@@ -1,0 +1,158 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { z } from 'zod';
+import {
+  EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, PartnerErrorCode, StepEvent, StepJob, jobIds,
+  type PartnerSystem, type StepName, type StepOutcome,
+} from '@sutasoma/contracts';
+import { PartnerError, backoffDelay, type PartnerClient, type RetryPolicy } from '@sutasoma/partner-client';
+import { Counter, createRedis, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
+
+export type StepResult =
+  | { outcome: 'succeeded'; result: Record<string, unknown> }
+  | { outcome: 'rejected'; reasonCode: string; detail?: string; partnerStatus?: number };
+
+export interface StepContext {
+  job: StepJob;
+  attempt: number;
+  log: Logger;
+}
+
+export interface StepHandler<S extends z.ZodType = z.ZodType> {
+  input: S;
+  run: (input: z.infer<S>, ctx: StepContext) => Promise<StepResult>;
+}
+
+/** Declares a handler with its input type inferred from the schema. */
+export function defineStep<S extends z.ZodType>(handler: StepHandler<S>): StepHandler {
+  return handler as unknown as StepHandler;
+}
+
+export interface StepWorkerOptions {
+  system: PartnerSystem;
+  client: PartnerClient;
+  handlers: Partial<Record<StepName, StepHandler>>;
+  redisUrl: string;
+  prefix: string;
+  logger: Logger;
+  retry: RetryPolicy;
+  concurrency: number;
+  lockDurationMs: number;
+  metrics: Registry;
+}
+
+/**
+ * Consumes one partner's queue. Each attempt ends in an event for the gateway: succeeded,
+ * rejected (a business answer), attempt_failed (will retry) or failed (final). While the
+ * partner's breaker is open the queue is rate-limited instead, so waiting costs no attempt.
+ */
+export class StepWorker {
+  readonly worker: Worker;
+  readonly queue: Queue;
+  private readonly events: Queue;
+  private readonly workerRedis: Redis;
+  private readonly producerRedis: Redis;
+  private readonly jobsTotal: Counter<string>;
+
+  constructor(private readonly opts: StepWorkerOptions) {
+    this.workerRedis = createRedis(opts.redisUrl, 'worker');
+    this.producerRedis = createRedis(opts.redisUrl, 'worker');
+    this.queue = new Queue(opts.system, { connection: this.producerRedis, prefix: opts.prefix });
+    this.events = new Queue(GATEWAY_EVENTS_QUEUE, { connection: this.producerRedis, prefix: opts.prefix });
+    this.jobsTotal = new Counter({
+      name: 'step_jobs_total',
+      help: 'Step attempts by system, step, outcome and error code',
+      labelNames: ['system', 'step', 'outcome', 'code'],
+      registers: [opts.metrics],
+    });
+    this.worker = new Worker(opts.system, (job, token) => this.process(job, token), {
+      connection: this.workerRedis,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+      lockDuration: opts.lockDurationMs,
+      stalledInterval: opts.lockDurationMs,
+      autorun: false,
+      settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(opts.retry, attemptsMade) },
+    });
+    const onError = (err: Error) => opts.logger.warn({ err: err.message }, 'queue connection error');
+    this.worker.on('error', onError);
+    this.queue.on('error', onError);
+    this.events.on('error', onError);
+  }
+
+  start(): void {
+    void this.worker.run().catch((err: Error) => this.opts.logger.error({ err: err.message }, 'worker stopped'));
+  }
+
+  private async process(job: Job, _token?: string): Promise<unknown> {
+    const parsed = StepJob.safeParse(job.data);
+    if (!parsed.success) {
+      this.opts.logger.error({ jobId: job.id, issues: parsed.error.issues.length }, 'unreadable step job');
+      throw new UnrecoverableError(PartnerErrorCode.badPayload);
+    }
+    const data = parsed.data;
+    const attempt = job.attemptsMade + 1;
+    const log = this.opts.logger.child({ operationId: data.operationId, correlationId: data.correlationId, step: data.step, attempt });
+    const handler = this.opts.handlers[data.step];
+    const input = handler?.input.safeParse(data.input);
+    if (!handler || !input?.success) {
+      await this.publish(data, attempt, 'failed', { errorCode: PartnerErrorCode.badPayload, durationMs: 0 });
+      throw new UnrecoverableError(PartnerErrorCode.badPayload);
+    }
+    if (this.opts.client.state === 'open') return this.waitForBreaker(log);
+
+    const started = performance.now();
+    try {
+      const res = await handler.run(input.data, { job: data, attempt, log });
+      const durationMs = performance.now() - started;
+      if (res.outcome === 'succeeded') {
+        await this.publish(data, attempt, 'succeeded', { result: res.result, durationMs });
+      } else {
+        await this.publish(data, attempt, 'rejected', { reasonCode: res.reasonCode, durationMs, ...(res.partnerStatus ? { partnerStatus: res.partnerStatus } : {}) });
+      }
+      log.info({ outcome: res.outcome, ms: Math.round(durationMs) }, 'step done');
+      return { outcome: res.outcome };
+    } catch (err) {
+      const durationMs = performance.now() - started;
+      if (err instanceof PartnerError && err.code === PartnerErrorCode.breakerOpen) return this.waitForBreaker(log);
+      const pe = err instanceof PartnerError ? err : undefined;
+      const errorCode = pe?.code ?? PartnerErrorCode.badResponse;
+      const final = !pe?.retryable || attempt >= this.opts.retry.attempts;
+      await this.publish(data, attempt, final ? 'failed' : 'attempt_failed', {
+        errorCode, durationMs, ...(pe?.status ? { partnerStatus: pe.status } : {}),
+      });
+      log.warn({ errorCode, partnerStatus: pe?.status, final, err: (err as Error).message }, 'step attempt failed');
+      if (final) throw new UnrecoverableError(errorCode);
+      throw err;
+    }
+  }
+
+  /** Puts the job back and holds the whole queue until the breaker may let a probe through. */
+  private async waitForBreaker(log: Logger): Promise<never> {
+    const ms = this.opts.client.snapshot().resetTimeoutMs;
+    this.jobsTotal.inc({ system: this.opts.system, step: '*', outcome: 'breaker_wait', code: PartnerErrorCode.breakerOpen });
+    log.debug({ ms }, 'breaker open: pausing the queue');
+    await this.queue.rateLimit(ms);
+    throw Worker.RateLimitError();
+  }
+
+  private async publish(job: StepJob, attempt: number, outcome: StepOutcome, extra: Partial<StepEvent> & { durationMs: number }): Promise<void> {
+    const event = StepEvent.parse({
+      operationId: job.operationId,
+      correlationId: job.correlationId,
+      step: job.step,
+      attempt,
+      outcome,
+      at: new Date().toISOString(),
+      ...extra,
+    });
+    this.jobsTotal.inc({ system: this.opts.system, step: job.step, outcome, code: event.errorCode ?? event.reasonCode ?? '' });
+    await this.events.add('step-event', event, { ...EVENT_JOB_OPTIONS, jobId: jobIds.event(event) });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close();
+    await this.queue.close();
+    await this.events.close();
+    await Promise.all([this.workerRedis.quit().catch(() => {}), this.producerRedis.quit().catch(() => {})]);
+  }
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/** The partner systems; each has one adapter service and one BullMQ queue of the same name. */
+export const PartnerSystem = z.enum(['simluhtan', 'ekartutani', 'bpjs', 'plkk', 'bank', 'hospital']);
+export type PartnerSystem = z.infer<typeof PartnerSystem>;
+
+/** Where adapters publish step events for the gateway. */
+export const GATEWAY_EVENTS_QUEUE = 'gateway-events';
+
+/** Step names are `<system>.<action>`: the system decides the queue. */
+export const StepName = z.enum([
+  'simluhtan.verify_membership',
+  'ekartutani.lookup_card',
+  'bpjs.register_participant',
+]);
+export type StepName = z.infer<typeof StepName>;
+
+export function systemOf(step: StepName): PartnerSystem {
+  return PartnerSystem.parse(step.split('.')[0]);
+}
+
+export const NikInput = z.object({ nik: z.string().regex(/^\d{16}$/) });
+
+export const BpjsRegisterInput = z.object({
+  nik: z.string().regex(/^\d{16}$/),
+  fullName: z.string(),
+  birthDate: z.string(),
+  sex: z.enum(['M', 'F']),
+  villageCode: z.string(),
+  declaredMonthlyIncome: z.number().int(),
+  phone: z.string().optional(),
+});
+
+/** What each step needs from the operation; validated before `add` and again in the worker. */
+export const StepInputs = {
+  'simluhtan.verify_membership': NikInput,
+  'ekartutani.lookup_card': NikInput,
+  'bpjs.register_participant': BpjsRegisterInput,
+} satisfies Record<StepName, z.ZodType>;
+
+/**
+ * A command for an adapter. `idempotencyKey` is derived from the operation and step and is sent to
+ * the partner, so a retry or a replay never does the same thing twice there.
+ */
+export const StepJob = z.object({
+  operationId: z.uuid(),
+  correlationId: z.string(),
+  step: StepName,
+  idempotencyKey: z.string(),
+  input: z.record(z.string(), z.unknown()),
+});
+export type StepJob = z.infer<typeof StepJob>;
+
+export const StepOutcome = z.enum(['succeeded', 'rejected', 'attempt_failed', 'failed']);
+export type StepOutcome = z.infer<typeof StepOutcome>;
+
+/** What an adapter tells the gateway after each attempt of a step. */
+export const StepEvent = z.object({
+  operationId: z.uuid(),
+  correlationId: z.string(),
+  step: StepName,
+  attempt: z.number().int().min(1),
+  outcome: StepOutcome,
+  result: z.record(z.string(), z.unknown()).optional(),
+  reasonCode: z.string().optional(),
+  errorCode: z.string().optional(),
+  partnerStatus: z.number().int().optional(),
+  durationMs: z.number().nonnegative(),
+  at: z.string(),
+});
+export type StepEvent = z.infer<typeof StepEvent>;
+
+/** Deterministic BullMQ job ids: adding the same step twice while it exists is a no-op. */
+export const jobIds = {
+  step: (operationId: string, step: StepName) => `${operationId}.${step}`,
+  event: (e: Pick<StepEvent, 'operationId' | 'step' | 'attempt' | 'outcome'>) =>
+    `${e.operationId}.${e.step}.${e.attempt}.${e.outcome}`,
+};
+
+/** Results each step returns on success. */
+export const MembershipResult = z.object({
+  farmerGroupId: z.string(),
+  farmerGroupName: z.string(),
+  extensionWorkerId: z.string(),
+  extensionWorkerName: z.string(),
+});
+export const CardResult = z.object({
+  found: z.boolean(),
+  cardNumberMasked: z.string().optional(),
+  status: z.enum(['active', 'blocked']).optional(),
+  bankCode: z.string().optional(),
+  accountMasked: z.string().optional(),
+});
+export const ParticipantResult = z.object({ kpj: z.string() });
+
+/**
+ * Options for step jobs. The adapter owns its partner's retry policy (attempt count and backoff,
+ * through its worker's backoff strategy), so the ceiling here is only a backstop.
+ */
+export const STEP_JOB_OPTIONS = {
+  attempts: 1_000,
+  backoff: { type: 'partner' },
+  removeOnComplete: { age: 3_600, count: 50_000 },
+  removeOnFail: { age: 30 * 24 * 3_600 },
+} as const;
+
+/** Options for the events adapters publish back to the gateway. */
+export const EVENT_JOB_OPTIONS = {
+  attempts: 25,
+  backoff: { type: 'exponential', delay: 200 },
+  removeOnComplete: { age: 600, count: 50_000 },
+  removeOnFail: { age: 30 * 24 * 3_600 },
+} as const;

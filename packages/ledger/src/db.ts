@@ -1,0 +1,56 @@
+import pg from 'pg';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export interface DbOptions {
+  connectionString: string;
+  /** Schema to work in (search_path); default public. Tests give each file its own. */
+  schema?: string;
+  /** Pool size; default 10. */
+  max?: number;
+  applicationName?: string;
+}
+
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function createPool(opts: DbOptions): pg.Pool {
+  const schema = opts.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.max ?? 10,
+    options: `-c search_path=${schema}`,
+    application_name: opts.applicationName ?? 'sutasoma',
+    connectionTimeoutMillis: 3_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that loses its server emits here; the pool replaces it. Without a listener it would crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs `work` in one transaction; rolls back on any error. */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export async function pingDb(pool: pg.Pool): Promise<string> {
+  try {
+    await pool.query('SELECT 1');
+    return 'ok';
+  } catch (err) {
+    return `unreachable: ${(err as Error).message}`;
+  }
+}

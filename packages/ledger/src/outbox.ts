@@ -1,0 +1,165 @@
+import pg from 'pg';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export interface OutboxMessage {
+  queue: string;
+  name: string;
+  jobId: string;
+  payload: unknown;
+}
+
+/** Adds messages to the outbox inside the caller's transaction: they publish only if it commits. */
+export async function enqueue(client: pg.PoolClient, messages: OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const values: unknown[] = [];
+  const rows = messages.map((m, i) => {
+    values.push(m.queue, m.name, m.jobId, JSON.stringify(m.payload));
+    return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::jsonb)`;
+  });
+  await client.query(`INSERT INTO outbox (queue, job_name, job_id, payload) VALUES ${rows.join(', ')}`, values);
+}
+
+export interface OutboxRelayOptions {
+  pool: pg.Pool;
+  /** For the LISTEN connection: the same database as the pool. */
+  connectionString: string;
+  schema: string;
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  /** Job options per queue (attempts, backoff, retention). */
+  jobOptions: (queue: string) => JobsOptions;
+  /** Rows per transaction; default 500. */
+  batchSize?: number;
+  /** Safety-net poll when no notification arrives; default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Called with the rows published, after the transaction commits. */
+  onPublished?: (messages: OutboxMessage[]) => void;
+}
+
+interface OutboxRow {
+  id: string;
+  queue: string;
+  job_name: string;
+  job_id: string;
+  payload: unknown;
+}
+
+/**
+ * Moves committed outbox rows to BullMQ. Rows are deleted in the same transaction that publishes
+ * them, so a crash before COMMIT leaves them for the next drain; a crash after `add` but before
+ * COMMIT publishes twice, which the deterministic job id makes harmless.
+ */
+export class OutboxRelay {
+  private readonly queues = new Map<string, Queue>();
+  private listener: pg.Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  published = 0;
+
+  constructor(private readonly opts: OutboxRelayOptions) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.listen();
+    this.tick();
+    this.kick();
+  }
+
+  /** Drains now; resolves when the outbox was empty at some point after the call. */
+  kick(): Promise<void> {
+    if (this.draining) {
+      this.again = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      do {
+        this.again = false;
+        while (!this.stopped && (await this.drainBatch()) === (this.opts.batchSize ?? 500));
+      } while (this.again && !this.stopped);
+    })()
+      .catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'outbox drain failed; will retry'))
+      .finally(() => { this.draining = undefined; });
+    return this.draining;
+  }
+
+  private async drainBatch(): Promise<number> {
+    const client = await this.opts.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<OutboxRow>(
+        `WITH batch AS (SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         DELETE FROM outbox o USING batch WHERE o.id = batch.id
+         RETURNING o.id, o.queue, o.job_name, o.job_id, o.payload`,
+        [this.opts.batchSize ?? 500],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      const byQueue = new Map<string, OutboxRow[]>();
+      for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+      await Promise.all([...byQueue].map(([name, items]) => this.queue(name).addBulk(items.map((r) => ({
+        name: r.job_name,
+        data: r.payload,
+        opts: { ...this.opts.jobOptions(name), jobId: r.job_id },
+      })))));
+      await client.query('COMMIT');
+      this.published += rows.length;
+      this.opts.onPublished?.(rows.map((r) => ({ queue: r.queue, name: r.job_name, jobId: r.job_id, payload: r.payload })));
+      return rows.length;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.opts.redis, prefix: this.opts.prefix });
+      q.on('error', (err) => this.opts.logger.warn({ err: err.message, queue: name }, 'queue error'));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.opts.connectionString });
+    client.on('error', (err) => {
+      this.opts.logger.warn({ err: err.message }, 'outbox listener lost; reconnecting');
+      this.listener = undefined;
+      if (!this.stopped) setTimeout(() => void this.listen().catch(() => {}), 1_000).unref();
+    });
+    client.on('notification', () => void this.kick());
+    try {
+      await client.connect();
+      await client.query(`LISTEN outbox_${this.opts.schema}`);
+      this.listener = client;
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+  }
+
+  private tick(): void {
+    this.timer = setTimeout(() => {
+      void this.kick().finally(() => { if (!this.stopped) this.tick(); });
+    }, this.opts.pollIntervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.draining;
+    await this.listener?.end().catch(() => {});
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServiceProcess {
+  name: string;
+  url: string;
+  port: number;
+  /** Output so far, for a failing test's diagnostics. */
+  output: () => string;
+  /** Sends a signal (SIGKILL for a crash) and waits for the process to exit. */
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+  /** Starts the same service again on the same port, waiting until it is ready. */
+  restart: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Folder under services/. */
+  service: string;
+  env: Record<string, string>;
+  /** Milliseconds to wait for /ready; default 30 s. */
+  timeoutMs?: number;
+}
+
+/** Runs a service as its own process, as `npm start` does, and waits until it answers /health. */
+export async function startServiceProcess(opts: StartOptions): Promise<ServiceProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess;
+  let log = '';
+
+  const launch = async () => {
+    child = spawn(TSX, [`services/${opts.service}/src/server.ts`], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env, PORT: String(port), HOST: '127.0.0.1', SIM_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => { log = (log + chunk.toString()).slice(-20_000); };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${opts.service} exited with ${child.exitCode}:\n${log}`);
+      try {
+        const res = await fetch(`${url}/health`);
+        if (res.ok) return;
+      } catch { /* not listening yet */ }
+      await sleep(100);
+    }
+    child.kill('SIGKILL');
+    throw new Error(`${opts.service} did not become healthy in time:\n${log}`);
+  };
+
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+  };
+
+  await launch();
+  return { name: opts.service, url, port, output: () => log, kill, restart: launch };
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// `npm start`: installs what is missing, checks Redis and PostgreSQL, migrates, then runs the
+// gateway, the six adapters and the partner simulator in demo mode. Ctrl-C stops them all.
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bootstrap } from './bootstrap.mjs';
+import { ensureServices } from './services.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+bootstrap();
+const { redisUrl, databaseUrl } = await ensureServices({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/sutasoma', allowContainers: false });
+
+const tsx = `${root}node_modules/.bin/tsx`;
+const base = { ...process.env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+if (spawnSync(tsx, ['scripts/prepare-db.ts'], { cwd: root, stdio: 'inherit', env: base }).status !== 0) {
+  console.error('the database could not be prepared: see the message above');
+  process.exit(1);
+}
+
+const SIM = 'http://127.0.0.1:9090';
+// Demo values only: the simulator's own credentials and the demo password. Real deployments set these.
+const demoCredentials = {
+  SIMLUHTAN_API_KEY: 'sim-simluhtan-key',
+  EKARTUTANI_CLIENT_ID: 'sutasoma',
+  EKARTUTANI_CLIENT_SECRET: 'sim-ekartutani-secret',
+  BPJS_CONS_ID: 'sutasoma',
+  BPJS_SECRET: 'sim-bpjs-secret',
+};
+const services = [
+  { name: 'partner-sim', port: 9090, env: {} },
+  { name: 'gateway', port: 8080, env: { DEMO_MODE: 'true', DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? 'sutasoma-demo' } },
+  ...['simluhtan', 'ekartutani', 'bpjs', 'plkk', 'bank', 'hospital'].map((s, i) => ({
+    name: `${s}-adapter`, port: 8081 + i, env: { ...demoCredentials, PARTNER_BASE_URL: `${SIM}/${s}` },
+  })),
+];
+
+const children = [];
+let stopping = false;
+for (const s of services) {
+  const child = spawn(tsx, [`services/${s.name}/src/server.ts`], {
+    cwd: root,
+    env: { ...base, ...s.env, PORT: String(s.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const label = s.name.padEnd(19);
+  const relay = (stream) => (chunk) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`${label}| ${line}\n`);
+  };
+  child.stdout.on('data', relay(process.stdout));
+  child.stderr.on('data', relay(process.stderr));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${s.name} exited (${signal ?? code}); stopping everything`);
+      void stop(1);
+    }
+  });
+  children.push({ ...s, child });
+}
+
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping…');
+  for (const c of children) c.child.kill('SIGTERM');
+  await Promise.race([
+    Promise.all(children.map((c) => (c.child.exitCode !== null || c.child.signalCode !== null ? null : new Promise((r) => c.child.once('exit', r))))),
+    sleep(15_000),
+  ]);
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+const deadline = Date.now() + 60_000;
+for (const c of children) {
+  while (!stopping) {
+    const ok = await fetch(`http://127.0.0.1:${c.port}/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      console.error(`${c.name} did not answer /health within 60 s`);
+      await stop(1);
+    }
+    await sleep(200);
+  }
+}
+if (!stopping) {
+  const pwd = process.env.DEMO_PASSWORD ?? 'sutasoma-demo';
+  console.log(`
+SUTASOMA is up (demo mode).
+  gateway        http://127.0.0.1:8080        API docs: http://127.0.0.1:8080/docs  (OpenAPI: /openapi.json)
+  partner-sim    http://127.0.0.1:9090        farmers: http://127.0.0.1:9090/_sim/farmers?limit=5
+  adapters       ${children.filter((c) => c.name.endsWith('-adapter')).map((c) => `${c.name.replace('-adapter', '')}:${c.port}`).join('  ')}
+  demo accounts  demo-agent (every village of Lalabata), demo-supervisor, demo-ops; password: ${pwd}
+  token          curl -s -X POST http://127.0.0.1:8080/v1/auth/token -H 'content-type: application/json' -d '{"username":"demo-agent","password":"${pwd}"}'
+Ctrl-C stops everything.
+`);
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `npm test`: installs what is missing, then type check, lint and every test against real Redis
+// and PostgreSQL. Ends with one line: "N passed, N failed".
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { bootstrap } from './bootstrap.mjs';
+import { ensureServices } from './services.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pnpm = bootstrap();
+const services = await ensureServices({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/test', allowContainers: true });
+const env = { ...process.env, REDIS_URL: services.redisUrl, DATABASE_URL: services.databaseUrl };
+
+function step(name, cmd, args) {
+  console.log(`\n== ${name}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
+  return r.status === 0;
+}
+
+const checks = {
+  typecheck: step('type check (tsc --noEmit, every package)', pnpm[0], [...pnpm.slice(1), '-r', '--workspace-concurrency=2', 'typecheck']),
+  lint: step('lint', 'node_modules/.bin/eslint', ['--max-warnings=0', '.']),
+};
+
+const testFiles = ['packages', 'services'].flatMap((dir) =>
+  readdirSync(`${root}${dir}`).flatMap((pkg) => {
+    const t = `${dir}/${pkg}/test`;
+    return existsSync(`${root}${t}`) ? readdirSync(`${root}${t}`).filter((f) => f.endsWith('.test.ts')).map((f) => `${t}/${f}`) : [];
+  }),
+);
+console.log(`\n== tests (${testFiles.length} files)`);
+const tap = spawn('node_modules/.bin/tap', ['--jobs=2', ...testFiles], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+let tail = '';
+tap.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString()).slice(-4000);
+});
+const code = await new Promise((resolve) => tap.on('close', resolve));
+await services.stop();
+
+const summary = [...tail.matchAll(/# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/g)].pop();
+const total = Number(summary?.[1] ?? 0);
+const passed = Number(summary?.[2] ?? 0);
+const failedTests = summary ? total - passed : 1;
+const failedChecks = Object.entries(checks).filter(([, ok]) => !ok).map(([n]) => n);
+if (failedChecks.length > 0) console.log(`\nfailed checks: ${failedChecks.join(', ')}`);
+console.log(`\n${passed} passed, ${failedTests + failedChecks.length} failed`);
+process.exit(code === 0 && failedChecks.length === 0 && summary ? 0 : 1);

@@ -1,0 +1,71 @@
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { PartnerErrorCode } from '@sutasoma/contracts';
+import { PartnerError, type PartnerClient } from '@sutasoma/partner-client';
+
+const Envelope = z.object({
+  metaData: z.object({ code: z.string(), message: z.string() }),
+  response: z.unknown(),
+});
+const Registered = z.object({ kpj: z.string().regex(/^\d{11}$/) });
+
+export interface RegisterParticipant {
+  requestId: string;
+  nik: string;
+  fullName: string;
+  birthDate: string;
+  sex: 'M' | 'F';
+  villageCode: string;
+  declaredMonthlyIncome: number;
+  phone?: string | undefined;
+}
+
+export type RegisterOutcome =
+  | { kind: 'registered'; kpj: string }
+  | { kind: 'already_participant' }
+  | { kind: 'refused'; status: number; message: string };
+
+/**
+ * BPJS Ketenagakerjaan's bridging API, modelled on the public VClaim convention: each request is
+ * signed with base64(HMAC-SHA256(secret, consId & timestamp)); answers come in a metaData envelope.
+ */
+export class BpjsClient {
+  constructor(private readonly http: PartnerClient, private readonly consId: string, private readonly secret: string) {}
+
+  private headers(): Record<string, string> {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', this.secret).update(`${this.consId}&${timestamp}`).digest('base64');
+    return { 'x-cons-id': this.consId, 'x-timestamp': timestamp, 'x-signature': signature };
+  }
+
+  /** `requestId` is BPJS's idempotency key: the same id returns the first answer again. */
+  async registerParticipant(p: RegisterParticipant): Promise<RegisterOutcome> {
+    const res = await this.http.send({
+      method: 'POST',
+      path: '/bpu/v1/peserta',
+      headers: this.headers(),
+      body: {
+        requestId: p.requestId,
+        nik: p.nik,
+        nama: p.fullName,
+        tglLahir: p.birthDate,
+        jenisKelamin: p.sex === 'M' ? 'L' : 'P',
+        kodeDesa: p.villageCode,
+        penghasilan: p.declaredMonthlyIncome,
+        ...(p.phone ? { noHp: p.phone } : {}),
+        program: ['JKK', 'JKM'],
+      },
+    });
+    const envelope = Envelope.safeParse(res.body);
+    if (!envelope.success) {
+      throw new PartnerError(PartnerErrorCode.badResponse, `BPJS answered ${res.status} without a metaData envelope`, { retryable: false, status: res.status });
+    }
+    if (res.status === 409) return { kind: 'already_participant' };
+    if (res.status >= 400) return { kind: 'refused', status: res.status, message: envelope.data.metaData.message };
+    const registered = Registered.safeParse(envelope.data.response);
+    if (envelope.data.metaData.code !== '200' || !registered.success) {
+      throw new PartnerError(PartnerErrorCode.badResponse, `BPJS answered code ${envelope.data.metaData.code} without a KPJ`, { retryable: false, status: res.status });
+    }
+    return { kind: 'registered', kpj: registered.data.kpj };
+  }
+}

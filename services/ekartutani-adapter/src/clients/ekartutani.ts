@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { PartnerErrorCode } from '@sutasoma/contracts';
+import { PartnerError, type PartnerClient } from '@sutasoma/partner-client';
+
+const Kartu = z.object({
+  kartu: z.object({
+    nomorKartu: z.string(),
+    status: z.enum(['ACTIVE', 'BLOCKED']),
+    bank: z.object({ kode: z.string(), nama: z.string() }),
+    nomorRekening: z.string(),
+  }),
+});
+
+export type Card = { found: false } | { found: true; cardNumber: string; status: 'active' | 'blocked'; bankCode: string; account: string };
+
+const mask = (v: string) => `${'*'.repeat(Math.max(0, v.length - 4))}${v.slice(-4)}`;
+export { mask as maskTail };
+
+/** The farmer-card directory: card, status and linked bank account by NIK. */
+export class EKartuTaniClient {
+  constructor(private readonly http: PartnerClient, private readonly clientId: string, private readonly secret: string) {}
+
+  async cardByNik(nik: string): Promise<Card> {
+    const res = await this.http.send({
+      method: 'GET',
+      path: '/api/v1/kartu',
+      query: { nik },
+      headers: { 'x-client-id': this.clientId, 'x-client-secret': this.secret },
+    });
+    if (res.status === 404) return { found: false };
+    const body = Kartu.safeParse(res.body);
+    if (res.status !== 200 || !body.success) {
+      throw new PartnerError(PartnerErrorCode.badResponse, `e-Kartu Tani answered ${res.status} with an unexpected body`, { retryable: false, status: res.status });
+    }
+    const k = body.data.kartu;
+    return { found: true, cardNumber: k.nomorKartu, status: k.status === 'ACTIVE' ? 'active' : 'blocked', bankCode: k.bank.kode, account: k.nomorRekening };
+  }
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS } from '@sutasoma/contracts';
+import { OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
+import { Counter, buildService, createLogger, createRedis, pingRedis, type Logger, type ServiceApp } from '@sutasoma/service-kit';
+import type { Config } from './config.ts';
+import { Reconciler } from './jobs/reconciler.ts';
+import { createStepEventWorker } from './jobs/step-events.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
+import { demoAuthRoutes } from './routes/auth.ts';
+import { registrationRoutes } from './routes/registrations.ts';
+
+export interface GatewayDeps {
+  logger?: Logger;
+}
+
+/** The gateway: unified API, outbox relay, step-event worker and reconciler. Does not listen. */
+export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<ServiceApp> {
+  const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.LOG_LEVEL });
+  const pool = createPool({ connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_POOL_MAX, applicationName: 'gateway' });
+  const producerRedis = createRedis(config.REDIS_URL, 'producer');
+  const workerRedis = createRedis(config.REDIS_URL, 'worker');
+  producerRedis.on('error', () => {});
+  workerRedis.on('error', () => {});
+
+  const app = await buildService({
+    name: 'gateway',
+    logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    readiness: async () => ({ postgres: await pingDb(pool), redis: await pingRedis(producerRedis) }),
+  });
+
+  const published = new Counter({ name: 'outbox_published_total', help: 'Outbox rows published to queues', labelNames: ['queue'], registers: [app.metrics] });
+  const relay = new OutboxRelay({
+    pool,
+    connectionString: config.DATABASE_URL,
+    schema: config.DB_SCHEMA,
+    redis: producerRedis,
+    prefix: config.QUEUE_PREFIX,
+    logger,
+    pollIntervalMs: config.RELAY_POLL_MS,
+    jobOptions: (queue) => (queue === GATEWAY_EVENTS_QUEUE ? EVENT_JOB_OPTIONS : STEP_JOB_OPTIONS),
+    onPublished: (messages) => { for (const m of messages) published.inc({ queue: m.queue }); },
+  });
+  const kick = () => void relay.kick();
+  const events = createStepEventWorker({
+    pool, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, logger, metrics: app.metrics, onApplied: kick,
+  });
+  const reconciler = new Reconciler({
+    pool, staleMs: config.RECONCILE_AFTER_MS, everyMs: config.RECONCILE_EVERY_MS, logger, metrics: app.metrics, onRecovered: kick,
+  });
+
+  await registerOpenApi(app);
+  const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : (config.JWT_SECRET ?? randomBytes(32).toString('hex'));
+  await app.register(authPlugin, { secret, issuer: config.JWT_ISSUER });
+  if (config.DEMO_MODE) {
+    await app.register(demoAuthRoutes, { password: config.DEMO_PASSWORD ?? 'sutasoma-demo', ttlSeconds: config.TOKEN_TTL_S });
+  }
+  await app.register(registrationRoutes, {
+    pool,
+    rules: { minAge: config.MIN_AGE, maxAge: config.MAX_AGE, incomeBrackets: config.INCOME_BRACKETS },
+    onAccepted: kick,
+  });
+
+  app.addHook('onReady', async () => {
+    await relay.start();
+    void events.run().catch((err: Error) => logger.error({ err: err.message }, 'events worker stopped'));
+    reconciler.start();
+  });
+  app.addHook('onClose', async () => {
+    await reconciler.stop();
+    await events.close();
+    await relay.stop();
+    await pool.end();
+    await Promise.all([producerRedis.quit().catch(() => {}), workerRedis.quit().catch(() => {})]);
+  });
+  return app;
+}

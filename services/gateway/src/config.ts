@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { commonEnv, envFlag, parseConfig } from '@sutasoma/service-kit';
+
+const csvInts = (def: string) => z.string().default(def).transform((s, ctx) => {
+  const values = s.split(',').map((v) => Number(v.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v <= 0)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of positive integers' });
+    return z.NEVER;
+  }
+  return values.sort((a, b) => a - b);
+});
+
+export const ConfigSchema = z.object({
+  ...commonEnv,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/sutasoma'),
+  DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('public'),
+  DB_POOL_MAX: z.coerce.number().int().min(2).default(20),
+  DEMO_MODE: envFlag,
+  DEMO_PASSWORD: z.string().min(8).optional(),
+  /** HS256 secret for tokens this gateway issues (demo) or accepts. */
+  JWT_SECRET: z.string().min(32).optional(),
+  /** PEM public key (RS256/ES256) of the identity provider that issues agents' tokens. */
+  JWT_PUBLIC_KEY: z.string().optional(),
+  JWT_ISSUER: z.string().default('sutasoma'),
+  TOKEN_TTL_S: z.coerce.number().int().positive().default(8 * 3600),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(16 * 1024),
+  /** Program rules (PP 44/2015 BPU participants); configuration, never code. */
+  MIN_AGE: z.coerce.number().int().min(0).default(15),
+  MAX_AGE: z.coerce.number().int().min(1).default(65),
+  INCOME_BRACKETS: csvInts('1000000,1500000,2000000,2500000,3000000,3500000,4000000,4500000,5000000'),
+  EVENTS_CONCURRENCY: z.coerce.number().int().min(1).default(32),
+  RELAY_POLL_MS: z.coerce.number().int().positive().default(1_000),
+  /** An unfinished operation untouched this long has its current step published again. */
+  RECONCILE_AFTER_MS: z.coerce.number().int().positive().default(60_000),
+  RECONCILE_EVERY_MS: z.coerce.number().int().positive().default(10_000),
+}).superRefine((c, ctx) => {
+  if (!c.DEMO_MODE && !c.JWT_SECRET && !c.JWT_PUBLIC_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWT_PUBLIC_KEY is required outside demo mode' });
+  }
+  if (c.MIN_AGE >= c.MAX_AGE) ctx.addIssue({ code: 'custom', path: ['MIN_AGE'], message: 'must be below MAX_AGE' });
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(ConfigSchema, env);

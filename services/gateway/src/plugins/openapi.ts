@@ -1,0 +1,24 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import type { ServiceApp } from '@sutasoma/service-kit';
+
+/** OpenAPI 3.1 generated from the routes' zod schemas, at /openapi.json, and Swagger UI at /docs. */
+export async function registerOpenApi(app: ServiceApp) {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'SUTASOMA gateway',
+        version: '1.0.0',
+        description: 'The unified API for SUTASOMA agents: farmer registration into BPJS Ketenagakerjaan JKK and JKM. Errors are RFC 9457 problem details.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      tags: [{ name: 'registrations' }, { name: 'auth', description: 'demo mode only' }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

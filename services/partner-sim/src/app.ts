@@ -1,0 +1,48 @@
+import { buildService, type Logger, type ServiceApp } from '@sutasoma/service-kit';
+import type { SimConfig } from './config.ts';
+import { generateSoppeng } from './data/generate.ts';
+import { createRandom } from './data/prng.ts';
+import { FaultRegistry } from './faults.ts';
+import { HeldConnections } from './held-connections.ts';
+import { installPartnerScope } from './partner-scope.ts';
+import { controlRoutes } from './routes/control.ts';
+import type { SimContext } from './sim-context.ts';
+import { CallStats } from './stats.ts';
+import { BpjsParticipants } from './systems/bpjs-participants.ts';
+import { PARTNER_SYSTEMS } from './systems/partner-systems.ts';
+
+export interface AppDeps {
+  logger: Logger;
+}
+
+/** The simulator, fully registered and not listening: each partner under `/<system>`, control under `/_sim`. */
+export async function buildApp(config: SimConfig, deps: AppDeps): Promise<ServiceApp> {
+  const data = generateSoppeng(config.seed);
+  const ctx: SimContext = {
+    config,
+    data,
+    faults: new FaultRegistry(),
+    stats: new CallStats(),
+    held: new HeldConnections(),
+    participants: new BpjsParticipants(data),
+    random: createRandom(config.seed),
+  };
+
+  // Partners must accept bodies as big as the hospital's FHIR bundles will be.
+  const app = await buildService({ name: 'partner-sim', logger: deps.logger, bodyLimit: 1024 * 1024 });
+
+  // preClose, not onClose: held requests would otherwise keep the server from closing at all.
+  app.addHook('preClose', async () => {
+    ctx.held.releaseAll();
+    ctx.faults.clear();
+  });
+
+  await app.register(async (scope) => controlRoutes(scope, ctx), { prefix: '/_sim' });
+  for (const system of PARTNER_SYSTEMS) {
+    await app.register(async (scope) => {
+      installPartnerScope(scope, system, ctx);
+      await system.routes(scope, ctx);
+    }, { prefix: `/${system.name}` });
+  }
+  return app;
+}

@@ -1,0 +1,34 @@
+import type { ServiceApp } from '@sutasoma/service-kit';
+import type { PartnerSystem } from '@sutasoma/contracts';
+import type { SimConfig } from './config.ts';
+import type { SoppengData } from './data/soppeng.ts';
+import type { Random } from './data/prng.ts';
+import type { FaultRegistry } from './faults.ts';
+import type { CallStats } from './stats.ts';
+import type { HeldConnections } from './held-connections.ts';
+import type { BpjsParticipants } from './systems/bpjs-participants.ts';
+
+/** Everything one simulator instance holds: immutable Soppeng plus this run's mutable state. */
+export interface SimContext {
+  config: SimConfig;
+  data: SoppengData;
+  faults: FaultRegistry;
+  stats: CallStats;
+  held: HeldConnections;
+  participants: BpjsParticipants;
+  /** Seeded, so a fault at rate 0.5 hits the same requests on every run. */
+  random: Random;
+}
+
+export interface PartnerErrorBody {
+  contentType: string;
+  body: unknown;
+}
+
+/** One simulated partner: its URL prefix is `/<name>`. */
+export interface PartnerSystemDefinition {
+  name: PartnerSystem;
+  /** The partner's own error shape, used for faults, unknown routes and unreadable requests too. */
+  errorBody(status: number, message: string): PartnerErrorBody;
+  routes(app: ServiceApp, ctx: SimContext): Promise<void>;
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { FastifyReply } from 'fastify';
+import { findVillage, nikMismatch, parseNik } from '@sutasoma/contracts';
+import type { PartnerErrorBody, PartnerSystemDefinition } from '../sim-context.ts';
+import { describeIssues, headerOf } from './partner-http.ts';
+import { refuseBpjsHeaders } from './bpjs-signature.ts';
+import type { BpjsParticipant } from './bpjs-participants.ts';
+
+function isRealDate(value: string): boolean {
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/** Unknown keys are ignored, as bridging APIs do; every known one is checked and named when bad. */
+const PesertaRequest = z
+  .object({
+    requestId: z.string({ error: 'wajib diisi' }).min(1, 'wajib diisi').max(128, 'maksimal 128 karakter'),
+    nik: z.string({ error: 'wajib diisi' }).regex(/^\d{16}$/, { message: 'harus 16 digit', abort: true }).refine((v) => parseNik(v) !== null, 'bukan NIK yang valid'),
+    nama: z.string({ error: 'wajib diisi' }).trim().min(2, 'minimal 2 karakter').max(100, 'maksimal 100 karakter'),
+    tglLahir: z.string({ error: 'wajib diisi' }).regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'format YYYY-MM-DD', abort: true }).refine(isRealDate, 'bukan tanggal yang valid'),
+    jenisKelamin: z.enum(['L', 'P'], { error: 'harus L atau P' }),
+    kodeDesa: z.string({ error: 'wajib diisi' }).regex(/^\d{10}$/, { message: 'harus 10 digit', abort: true }).refine((v) => findVillage(v) !== undefined, 'kode wilayah tidak dikenal'),
+    penghasilan: z.number({ error: 'harus angka' }).int('harus bilangan bulat').min(1_000_000, 'minimal 1000000 (upah terendah BPU)'),
+    noHp: z.string().regex(/^(\+62|0)8\d{7,12}$/, 'bukan nomor HP yang valid').optional(),
+    program: z.array(z.enum(['JKK', 'JKM'], { error: 'hanya JKK atau JKM' }), { error: 'wajib diisi' }).min(1, 'minimal satu program')
+      .refine((p) => new Set(p).size === p.length, 'program tidak boleh berulang'),
+  })
+  .superRefine((body, ctx) => {
+    // Dukcapil's check: the NIK's digits carry the birth date and sex. zod runs this even when a
+    // field failed, so it looks only at fields that are themselves valid.
+    const valid = typeof body.nik === 'string' && parseNik(body.nik) !== null
+      && typeof body.tglLahir === 'string' && isRealDate(body.tglLahir)
+      && (body.jenisKelamin === 'L' || body.jenisKelamin === 'P');
+    if (!valid) return;
+    const mismatch = nikMismatch(body.nik, body.tglLahir, body.jenisKelamin === 'L' ? 'M' : 'F');
+    if (mismatch) ctx.addIssue({ code: 'custom', path: ['nik'], message: mismatch === 'nik_sex_mismatch' ? 'tidak sesuai jenisKelamin' : 'tidak sesuai tglLahir' });
+  });
+
+function envelope(code: number, message: string, response: unknown) {
+  return { metaData: { code: String(code), message }, response };
+}
+
+export function bpjsErrorBody(status: number, message: string): PartnerErrorBody {
+  return { contentType: 'application/json', body: envelope(status, message, null) };
+}
+
+function view(p: BpjsParticipant) {
+  return {
+    kpj: p.kpj,
+    nik: p.nik,
+    nama: p.nama,
+    tglLahir: p.tglLahir,
+    jenisKelamin: p.jenisKelamin,
+    kodeDesa: p.kodeDesa,
+    program: p.program,
+    status: p.status,
+    tglDaftar: p.tglDaftar,
+  };
+}
+
+/** BPJS Ketenagakerjaan, BPU participants, over the VClaim-style bridging protocol. */
+export const bpjs: PartnerSystemDefinition = {
+  name: 'bpjs',
+  errorBody: bpjsErrorBody,
+  async routes(app, ctx) {
+    const { participants } = ctx;
+    const fail = (reply: FastifyReply, status: number, message: string) => reply.code(status).send(envelope(status, message, null));
+
+    app.addHook('onRequest', async (request, reply) => {
+      const refusal = refuseBpjsHeaders({
+        consId: headerOf(request, 'x-cons-id'),
+        timestamp: headerOf(request, 'x-timestamp'),
+        signature: headerOf(request, 'x-signature'),
+      }, ctx.config.bpjs, Math.floor(Date.now() / 1000));
+      if (refusal) return fail(reply, 401, refusal);
+      return undefined;
+    });
+
+    app.post('/bpu/v1/peserta', async (request, reply) => {
+      const parsed = PesertaRequest.safeParse(request.body ?? {});
+      if (!parsed.success) return fail(reply, 400, describeIssues(parsed.error));
+      const { requestId, ...input } = parsed.data;
+
+      const earlier = participants.answerFor(requestId);
+      if (earlier) return reply.code(earlier.statusCode).send(earlier.body);
+
+      const existing = participants.byNik(input.nik);
+      const answer = existing
+        ? { statusCode: 409, body: envelope(409, 'Peserta sudah terdaftar', { kpj: existing.kpj }) }
+        : (() => {
+            const p = participants.register({ ...input, noHp: input.noHp ?? null }, requestId, new Date());
+            return { statusCode: 200, body: envelope(200, 'OK', { kpj: p.kpj, nik: p.nik, status: p.status, tglDaftar: p.tglDaftar }) };
+          })();
+      participants.recordAnswer(requestId, answer);
+      return reply.code(answer.statusCode).send(answer.body);
+    });
+
+    app.get<{ Params: { kpj: string } }>('/bpu/v1/peserta/:kpj', async (request, reply) => {
+      const participant = participants.byKpj(request.params.kpj);
+      if (!participant) return fail(reply, 404, 'Peserta tidak ditemukan');
+      return envelope(200, 'OK', view(participant));
+    });
+
+    app.get<{ Querystring: { nik?: string } }>('/bpu/v1/peserta', async (request, reply) => {
+      const { nik } = request.query;
+      if (typeof nik !== 'string' || !/^\d{16}$/.test(nik)) return fail(reply, 400, 'nik: harus 16 digit');
+      const participant = participants.byNik(nik);
+      if (!participant) return fail(reply, 404, 'Peserta tidak ditemukan');
+      return envelope(200, 'OK', view(participant));
+    });
+  },
+};

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { PartnerErrorCode } from '@sutasoma/contracts';
+import { PartnerError, type PartnerClient } from '@sutasoma/partner-client';
+
+const Petani = z.object({
+  data: z.object({
+    kelompokTani: z.object({ id: z.string(), nama: z.string() }),
+    penyuluh: z.object({ id: z.string(), nama: z.string() }),
+  }),
+});
+
+export type Membership = { found: false } | { found: true; groupId: string; groupName: string; workerId: string; workerName: string };
+
+/** Simluhtan's read-only directory: a farmer's group and extension worker, by NIK. */
+export class SimluhtanClient {
+  constructor(private readonly http: PartnerClient, private readonly apiKey: string) {}
+
+  async membership(nik: string): Promise<Membership> {
+    const res = await this.http.send({ method: 'GET', path: `/api/v1/petani/${nik}`, headers: { 'x-api-key': this.apiKey } });
+    if (res.status === 404) return { found: false };
+    const body = Petani.safeParse(res.body);
+    if (res.status !== 200 || !body.success) {
+      throw new PartnerError(PartnerErrorCode.badResponse, `simluhtan answered ${res.status} with an unexpected body`, { retryable: false, status: res.status });
+    }
+    const { kelompokTani, penyuluh } = body.data.data;
+    return { found: true, groupId: kelompokTani.id, groupName: kelompokTani.nama, workerId: penyuluh.id, workerName: penyuluh.nama };
+  }
+}
