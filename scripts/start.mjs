@@ -38,7 +38,7 @@ const services = [
 const children = [];
 let stopping = false;
 for (const s of services) {
-  const child = spawn(tsx, [`services/${s.name}/src/server.ts`], {
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${s.name}/src/server.ts`], {
     cwd: root,
     env: { ...base, ...s.env, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],

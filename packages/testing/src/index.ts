@@ -3,3 +3,4 @@ export { createTestSchema, type TestSchema } from './db.ts';
 export { createTestPrefix, deleteKeys, type TestPrefix } from './redis.ts';
 export { startServiceProcess, freePort, type ServiceProcess, type StartOptions } from './process.ts';
 export { startPartners, SIM_CREDENTIALS, type Partners } from './system.ts';
+export { waitFor } from './wait.ts';

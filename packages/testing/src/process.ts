@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -46,7 +45,8 @@ export async function startServiceProcess(opts: StartOptions): Promise<ServicePr
   let log = '';
 
   const launch = async () => {
-    child = spawn(TSX, [`services/${opts.service}/src/server.ts`], {
+    // One process, no tsx wrapper: a SIGKILL must kill the service itself, as a crash would.
+    child = spawn(process.execPath, ['--import', 'tsx', `services/${opts.service}/src/server.ts`], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env, PORT: String(port), HOST: '127.0.0.1', SIM_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,7 +71,10 @@ export async function startServiceProcess(opts: StartOptions): Promise<ServicePr
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
+    // A graceful stop gets 10 s, as in production; past that the test must not hang on it.
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(force);
   };
 
   await launch();

@@ -31,9 +31,12 @@ export async function startGateway(t: Test, env: Record<string, string> = {}): P
   const app = await buildApp(config);
   await app.ready();
   t.teardown(async () => {
+    const t0 = Date.now();
     await app.close();
+    const t1 = Date.now();
     await db.drop();
     await queues.cleanup();
+    if (process.env['DEBUG_TEARDOWN']) console.error(`gateway close ${t1 - t0} ms, cleanup ${Date.now() - t1} ms`);
   });
   const token = (username: string, extra: Record<string, unknown> = {}) => {
     const a = DEMO_ACCOUNTS.find((x) => x.username === username)!;

@@ -1,0 +1,55 @@
+import type { Test } from 'tap';
+import { startPartners, waitFor, type Partners } from '@sutasoma/testing';
+import { startGateway, type GatewayUnderTest } from './helpers.ts';
+
+export interface SimFarmer {
+  nik: string;
+  fullName: string;
+  birthDate: string;
+  sex: 'M' | 'F';
+  villageCode: string;
+  address: string;
+  phone: string;
+  declaredMonthlyIncome: number;
+}
+
+export interface FlowUnderTest extends GatewayUnderTest {
+  partners: Partners;
+  agent: string;
+  farmers: (kind: 'eligible' | 'no_group' | 'no_card' | 'already_participant', limit: number, offset?: number) => Promise<SimFarmer[]>;
+  register: (farmer: SimFarmer, key?: string) => Promise<{ id: string; status: number }>;
+  registration: (id: string) => Promise<{ status: string; kpj: string | null; reason: { code: string } | null; steps: { name: string; state: string; attempts: number; lastErrorCode: string | null }[]; farmer: { card: { found: boolean } | null } }>;
+  settled: (id: string, timeoutMs?: number) => Promise<Awaited<ReturnType<FlowUnderTest['registration']>>>;
+  participantsAtBpjs: (nik: string) => Promise<number>;
+  sim: (method: string, path: string, body?: unknown) => Promise<Response>;
+}
+
+/**
+ * The whole registration path: the gateway in-process, the simulator and the three adapters as
+ * processes, all on this file's schema and queue prefix.
+ */
+export async function startFlow(t: Test, opts: { gatewayEnv?: Record<string, string>; adapterEnv?: Record<string, string> } = {}): Promise<FlowUnderTest> {
+  const gw = await startGateway(t, opts.gatewayEnv);
+  const partners = await startPartners(gw.queues.prefix, opts.adapterEnv);
+  t.teardown(() => partners.stop());
+  const agent = gw.token('demo-agent');
+  const sim = (method: string, path: string, body?: unknown) => fetch(`${partners.sim.url}${path}`, {
+    method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
+  const flow: FlowUnderTest = {
+    ...gw,
+    partners,
+    agent,
+    sim,
+    farmers: async (kind, limit, offset = 0) =>
+      ((await (await sim('GET', `/_sim/farmers?kecamatan=Lalabata&case=${kind}&limit=${limit}&offset=${offset}`)).json()) as { items: SimFarmer[] }).items,
+    register: async (farmer, key = `k-${crypto.randomUUID()}`) => {
+      const res = await gw.app.inject({ method: 'POST', url: '/v1/registrations', headers: { authorization: `Bearer ${agent}`, 'idempotency-key': key }, payload: farmer });
+      return { id: res.json().id, status: res.statusCode };
+    },
+    registration: async (id) => (await gw.app.inject({ url: `/v1/registrations/${id}`, headers: { authorization: `Bearer ${agent}` } })).json(),
+    settled: (id, timeoutMs = 20_000) => waitFor(() => flow.registration(id), (r) => ['registered', 'rejected', 'failed'].includes(r.status), { timeoutMs, what: `registration ${id} to settle` }),
+    participantsAtBpjs: async (nik) => ((await (await sim('GET', `/_sim/bpjs/participants?nik=${nik}`)).json()) as { count: number }).count,
+  };
+  return flow;
+}
