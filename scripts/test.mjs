@@ -20,6 +20,7 @@ function step(name, cmd, args) {
 
 const checks = {
   typecheck: step('type check (tsc --noEmit, every package)', pnpm[0], [...pnpm.slice(1), '-r', '--workspace-concurrency=2', 'typecheck']),
+  scripts: step('type check (scripts)', 'node_modules/.bin/tsc', ['-p', 'scripts/tsconfig.json']),
   lint: step('lint', 'node_modules/.bin/eslint', ['--max-warnings=0', '.']),
 };
 

@@ -9,6 +9,7 @@ export const ErrorCode = {
   rateLimited: 'rate_limited',
   idempotencyKeyReused: 'idempotency_key_reused',
   idempotencyInProgress: 'idempotency_in_progress',
+  registrationExists: 'registration_exists',
   villageNotAssigned: 'village_not_assigned',
   invalidCredentials: 'invalid_credentials',
   internal: 'internal_error',

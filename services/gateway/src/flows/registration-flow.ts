@@ -4,7 +4,7 @@ import {
   TERMINAL_REGISTRATION_STATUSES, jobIds, maskNik, systemOf,
   type Principal, type Registration, type RegistrationRequest, type RegistrationStatus, type StepEvent, type StepName, type StepState,
 } from '@sutasoma/contracts';
-import { enqueue, type PoolClient, type OutboxMessage } from '@sutasoma/ledger';
+import { enqueue, type NewOperation, type PoolClient, type OutboxMessage } from '@sutasoma/ledger';
 
 /**
  * The registration flow, top to bottom: the agent's request is accepted, then Simluhtan confirms
@@ -82,30 +82,21 @@ async function recordEvent(tx: PoolClient, operationId: string, kind: string, de
   );
 }
 
-export interface Accepted {
-  id: string;
-  status: RegistrationStatus;
-  createdAt: string;
-}
-
-/** Writes the registration, its steps and the first step's outbox row in the caller's transaction. */
-export async function insertRegistration(tx: PoolClient, principal: Principal, body: RegistrationRequest, correlationId: string): Promise<Accepted> {
+/** The rows that accept a registration: the operation, its steps, the first step's job, an event. */
+export function newRegistration(principal: Principal, body: RegistrationRequest, correlationId: string): NewOperation {
   const id = randomUUID();
-  const { rows } = await tx.query<{ created_at: Date }>(
-    `INSERT INTO operations (id, kind, status, agent_id, village_code, nik, correlation_id, request)
-     VALUES ($1, $2, 'accepted', $3, $4, $5, $6, $7) RETURNING created_at`,
-    [id, KIND, principal.sub, body.villageCode, body.nik, correlationId, JSON.stringify(body)],
-  );
-  const values: unknown[] = [];
-  const tuples = REGISTRATION_STEPS.map((step, i) => {
-    values.push(id, step, systemOf(step), i, idempotencyKeyFor(id, step));
-    const b = i * 5;
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, 'pending', $${b + 5})`;
-  });
-  await tx.query(`INSERT INTO operation_steps (operation_id, step, system, seq, state, idempotency_key) VALUES ${tuples.join(', ')}`, values);
-  await enqueue(tx, [stepMessage({ id, correlation_id: correlationId, request: body }, REGISTRATION_STEPS[0])]);
-  await recordEvent(tx, id, 'accepted', { agent: principal.sub, village: body.villageCode });
-  return { id, status: 'accepted', createdAt: rows[0]!.created_at.toISOString() };
+  return {
+    id,
+    kind: KIND,
+    agentId: principal.sub,
+    villageCode: body.villageCode,
+    nik: body.nik,
+    correlationId,
+    request: body,
+    steps: REGISTRATION_STEPS.map((step, seq) => ({ step, system: systemOf(step), seq, idempotencyKey: idempotencyKeyFor(id, step) })),
+    outbox: [stepMessage({ id, correlation_id: correlationId, request: body }, REGISTRATION_STEPS[0])],
+    event: { kind: 'accepted', detail: { agent: principal.sub, village: body.villageCode } },
+  };
 }
 
 export type EventEffect = 'applied' | 'duplicate' | 'unknown_operation' | 'operation_closed';
@@ -115,12 +106,17 @@ export type EventEffect = 'applied' | 'duplicate' | 'unknown_operation' | 'opera
  * already ended, or for a closed registration, change nothing: adapters may deliver twice.
  */
 export async function applyStepEvent(tx: PoolClient, e: StepEvent): Promise<{ effect: EventEffect; status?: RegistrationStatus }> {
-  const ops = await tx.query<OperationRow>('SELECT * FROM operations WHERE id = $1 AND kind = $2 FOR UPDATE', [e.operationId, KIND]);
+  // One read (the operation, locked, with its steps) and one write statement: events are the
+  // gateway's hottest path, three per registration.
+  const ops = await tx.query<OperationRow & { steps: StepRow[] }>(
+    `SELECT o.*, (SELECT json_agg(s ORDER BY s.seq) FROM operation_steps s WHERE s.operation_id = o.id) AS steps
+       FROM operations o WHERE o.id = $1 AND o.kind = $2 FOR UPDATE`,
+    [e.operationId, KIND],
+  );
   const op = ops.rows[0];
   if (!op) return { effect: 'unknown_operation' };
   if (TERMINAL_REGISTRATION_STATUSES.includes(op.status)) return { effect: 'operation_closed', status: op.status };
-  const steps = await tx.query<StepRow>('SELECT * FROM operation_steps WHERE operation_id = $1 ORDER BY seq', [op.id]);
-  const step = steps.rows.find((s) => s.step === e.step);
+  const step = op.steps.find((s) => s.step === e.step);
   if (!step || step.state === 'succeeded' || step.state === 'rejected' || step.state === 'failed') {
     return { effect: 'duplicate', status: op.status };
   }
@@ -156,24 +152,37 @@ export async function applyStepEvent(tx: PoolClient, e: StepEvent): Promise<{ ef
     }
   }
 
+  const events: { kind: string; step: string; attempt: number; detail: Record<string, unknown> }[] = [{
+    kind: `step_${e.outcome}`, step: e.step, attempt: e.attempt,
+    detail: {
+      durationMs: Math.round(e.durationMs),
+      ...(e.errorCode ? { errorCode: e.errorCode } : {}),
+      ...(e.reasonCode ? { reasonCode: e.reasonCode } : {}),
+      ...(e.partnerStatus ? { partnerStatus: e.partnerStatus } : {}),
+    },
+  }];
+  if (status !== op.status) {
+    events.push({ kind: 'status_changed', step: e.step, attempt: e.attempt, detail: { from: op.status, to: status, ...(reason ? { reason: reason.code } : {}) } });
+  }
   await tx.query(
-    `UPDATE operation_steps SET state = $3, attempts = $4, last_error_code = COALESCE($5, last_error_code),
-       partner_status = COALESCE($6, partner_status), result = COALESCE($7, result), updated_at = now()
-     WHERE operation_id = $1 AND step = $2`,
-    [op.id, e.step, stepState, attempts, e.errorCode ?? null, e.partnerStatus ?? null, e.result ? JSON.stringify(e.result) : null],
+    `WITH step AS (
+       UPDATE operation_steps SET state = $3, attempts = $4, last_error_code = COALESCE($5, last_error_code),
+         partner_status = COALESCE($6, partner_status), result = COALESCE($7, result), updated_at = now()
+       WHERE operation_id = $1 AND step = $2),
+     op AS (
+       UPDATE operations SET status = $8, result = $9, reason_code = $10, reason_detail = $11, updated_at = now() WHERE id = $1),
+     ob AS (
+       INSERT INTO outbox (queue, job_name, job_id, payload)
+       SELECT m.queue, m.name, m.job_id, m.payload FROM jsonb_to_recordset($12) AS m(queue text, name text, job_id text, payload jsonb))
+     INSERT INTO operation_events (operation_id, kind, step, attempt, detail)
+       SELECT $1, ev.kind, ev.step, ev.attempt, ev.detail FROM jsonb_to_recordset($13) AS ev(kind text, step text, attempt int, detail jsonb)`,
+    [
+      op.id, e.step, stepState, attempts, e.errorCode ?? null, e.partnerStatus ?? null, e.result ? JSON.stringify(e.result) : null,
+      status, JSON.stringify(result), reason?.code ?? null, reason?.detail ?? null,
+      JSON.stringify(outbox.map((m) => ({ queue: m.queue, name: m.name, job_id: m.jobId, payload: m.payload }))),
+      JSON.stringify(events),
+    ],
   );
-  await tx.query(
-    `UPDATE operations SET status = $2, result = $3, reason_code = $4, reason_detail = $5, updated_at = now() WHERE id = $1`,
-    [op.id, status, JSON.stringify(result), reason?.code ?? null, reason?.detail ?? null],
-  );
-  await enqueue(tx, outbox);
-  await recordEvent(tx, op.id, `step_${e.outcome}`, {
-    durationMs: Math.round(e.durationMs),
-    ...(e.errorCode ? { errorCode: e.errorCode } : {}),
-    ...(e.reasonCode ? { reasonCode: e.reasonCode } : {}),
-    ...(e.partnerStatus ? { partnerStatus: e.partnerStatus } : {}),
-  }, e.step, e.attempt);
-  if (status !== op.status) await recordEvent(tx, op.id, 'status_changed', { from: op.status, to: status, ...(reason ? { reason: reason.code } : {}) });
   return { effect: 'applied', status };
 }
 
@@ -243,12 +252,4 @@ export async function readRegistration(db: Pick<PoolClient, 'query'>, id: string
     createdAt: op.created_at.toISOString(),
     updatedAt: op.updated_at.toISOString(),
   };
-}
-
-/** The id of the farmer's open or successful registration, if there is one. */
-export async function findOpenRegistrationByNik(db: Pick<PoolClient, 'query'>, nik: string): Promise<string | null> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM operations WHERE kind = $1 AND nik = $2 AND status NOT IN ('rejected', 'failed')`, [KIND, nik],
-  );
-  return rows[0]?.id ?? null;
 }

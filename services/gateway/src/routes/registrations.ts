@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import {
   ErrorCode, IdempotencyKeyHeader, Problem, Registration, RegistrationAccepted, buildRegistrationRequest,
-  type RegistrationRules,
+  type RegistrationRules, type RegistrationStatus,
 } from '@sutasoma/contracts';
-import { claimIdempotencyKey, hashBody, recordIdempotencyKey, withTransaction, type Pool } from '@sutasoma/ledger';
-import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
-import { findOpenRegistrationByNik, insertRegistration, readRegistration, type Accepted } from '../flows/registration-flow.ts';
+import { acceptOperation, hashBody, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
+import { problems, type ServiceApp } from '@sutasoma/service-kit';
+import { newRegistration, readRegistration } from '../flows/registration-flow.ts';
 
 export interface RegistrationRoutesOptions {
   pool: Pool;
@@ -40,44 +40,30 @@ export async function registrationRoutes(app: ServiceApp, opts: RegistrationRout
       throw problems.forbidden(`Village ${body.villageCode} is not assigned to this agent.`, ErrorCode.villageNotAssigned);
     }
     const key = { principal: principal.sub, scope: SCOPE, key: request.headers['idempotency-key'] };
-    const requestHash = hashBody(body);
-    let outcome: { replayed: boolean; accepted: Accepted };
+    let outcome: AcceptOutcome;
     try {
-      outcome = await withTransaction(pool, async (tx) => {
-        const claim = await claimIdempotencyKey(tx, key, requestHash);
-        switch (claim.kind) {
-          case 'in_progress':
-            throw problems.conflict(ErrorCode.idempotencyInProgress, 'A request with this Idempotency-Key is still being processed; retry shortly.');
-          case 'mismatch':
-            throw problems.unprocessable(ErrorCode.idempotencyKeyReused, `This Idempotency-Key was used for registration ${claim.resourceId} with a different body.`);
-          case 'replay': {
-            const existing = await readRegistration(tx, claim.resourceId);
-            return { replayed: true, accepted: { id: claim.resourceId, status: existing!.status, createdAt: existing!.createdAt } };
-          }
-          case 'new': {
-            const accepted = await insertRegistration(tx, principal, body, String(request.id));
-            await recordIdempotencyKey(tx, key, requestHash, accepted.id);
-            return { replayed: false, accepted };
-          }
-        }
-      });
+      outcome = await acceptOperation(pool, key, hashBody(body), newRegistration(principal, body, String(request.id)));
     } catch (err) {
-      if ((err as { code?: string; constraint?: string }).constraint === 'operations_one_registration_per_nik') {
-        const existing = await findOpenRegistrationByNik(pool, body.nik);
-        throw new AppError(409, 'registration_exists', 'Conflict', {
-          detail: `This farmer already has a registration${existing ? ` (${existing})` : ''} that is open or registered.`,
-        });
-      }
-      if (err instanceof AppError) throw err;
       throw problems.unavailable('The ledger could not commit the registration; nothing was accepted. Retry with the same Idempotency-Key.', err);
     }
-    if (!outcome.replayed) {
-      opts.onAccepted();
-      request.log.info({ operationId: outcome.accepted.id, village: body.villageCode, agent: principal.sub }, 'registration accepted');
+    switch (outcome.kind) {
+      case 'in_progress':
+        throw problems.conflict(ErrorCode.idempotencyInProgress, 'A request with this Idempotency-Key is still being processed; retry shortly.');
+      case 'mismatch':
+        throw problems.unprocessable(ErrorCode.idempotencyKeyReused, `This Idempotency-Key was used for registration ${outcome.id} with a different body.`);
+      case 'conflict':
+        throw problems.conflict(ErrorCode.registrationExists, `This farmer already has a registration${outcome.id ? ` (${outcome.id})` : ''} that is open or registered.`);
+      case 'new':
+        opts.onAccepted();
+        request.log.info({ operationId: outcome.id, correlationId: request.id, village: body.villageCode, agent: principal.sub }, 'registration accepted');
+        break;
+      case 'replay':
+        reply.header('idempotent-replayed', 'true');
+        break;
     }
-    reply.header('location', `/v1/registrations/${outcome.accepted.id}`);
-    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-    return reply.code(202).send(outcome.accepted);
+    const accepted = { id: outcome.id, status: outcome.status as RegistrationStatus, createdAt: outcome.createdAt.toISOString() };
+    reply.header('location', `/v1/registrations/${accepted.id}`);
+    return reply.code(202).send(accepted);
   });
 
   app.get('/v1/registrations/:id', {

@@ -1,0 +1,44 @@
+-- Accepting a command is one round trip: the idempotency check, the operation, its steps, the
+-- first outbox row, the first timeline event and the key, all in the caller's single statement.
+-- The caller builds every row (the flow lives in TypeScript); this function only guards and writes.
+CREATE FUNCTION accept_operation(
+  p_principal text, p_scope text, p_key text, p_request_hash text,
+  p_id uuid, p_kind text, p_agent text, p_village text, p_nik text, p_correlation text, p_request jsonb,
+  p_steps jsonb, p_outbox jsonb, p_event jsonb
+) RETURNS TABLE (outcome text, resource_id uuid, status text, created_at timestamptz, detail text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  found_key record;
+  created timestamptz;
+BEGIN
+  -- A concurrent request holding the same key answers at once instead of waiting for it.
+  IF NOT pg_try_advisory_xact_lock(hashtext(p_principal || '|' || p_scope), hashtext(p_key)) THEN
+    RETURN QUERY SELECT 'in_progress'::text, NULL::uuid, NULL::text, NULL::timestamptz, NULL::text;
+    RETURN;
+  END IF;
+  SELECT k.request_hash, k.resource_id INTO found_key FROM idempotency_keys k
+    WHERE k.principal = p_principal AND k.scope = p_scope AND k.key = p_key;
+  IF FOUND THEN
+    RETURN QUERY SELECT CASE WHEN found_key.request_hash = p_request_hash THEN 'replay' ELSE 'mismatch' END,
+      o.id, o.status, o.created_at, NULL::text FROM operations o WHERE o.id = found_key.resource_id;
+    RETURN;
+  END IF;
+  BEGIN
+    INSERT INTO operations (id, kind, status, agent_id, village_code, nik, correlation_id, request)
+      VALUES (p_id, p_kind, 'accepted', p_agent, p_village, p_nik, p_correlation, p_request)
+      RETURNING operations.created_at INTO created;
+  EXCEPTION WHEN unique_violation THEN
+    RETURN QUERY SELECT 'conflict'::text, o.id, o.status, o.created_at, 'one_open_per_nik'::text FROM operations o
+      WHERE o.kind = p_kind AND o.nik = p_nik AND o.status NOT IN ('rejected', 'failed') LIMIT 1;
+    RETURN;
+  END;
+  INSERT INTO operation_steps (operation_id, step, system, seq, state, idempotency_key)
+    SELECT p_id, s.step, s.system, s.seq, 'pending', s.idempotency_key
+    FROM jsonb_to_recordset(p_steps) AS s(step text, system text, seq int, idempotency_key text);
+  INSERT INTO outbox (queue, job_name, job_id, payload)
+    SELECT m.queue, m.name, m.job_id, m.payload
+    FROM jsonb_to_recordset(p_outbox) AS m(queue text, name text, job_id text, payload jsonb);
+  INSERT INTO operation_events (operation_id, kind, detail) VALUES (p_id, p_event->>'kind', COALESCE(p_event->'detail', '{}'::jsonb));
+  INSERT INTO idempotency_keys (principal, scope, key, request_hash, resource_id) VALUES (p_principal, p_scope, p_key, p_request_hash, p_id);
+  RETURN QUERY SELECT 'new'::text, p_id, 'accepted'::text, created, NULL::text;
+END $$;
