@@ -1,7 +1,7 @@
 import t from 'tap';
 import { startFlow } from './flow.ts';
 
-const flow = await startFlow(t);
+const flow = await startFlow(t, { adapterEnv: { LOG_LEVEL: 'debug' } });
 
 t.test('an eligible farmer is registered at BPJS with a KPJ, group, extension worker and card', async (t) => {
   const [farmer] = await flow.farmers('eligible', 1);
@@ -52,4 +52,17 @@ t.test('a retried request with the same key registers the farmer once', async (t
   t.equal(again.id, first.id);
   t.equal((await flow.settled(first.id)).status, 'registered');
   t.equal(await flow.participantsAtBpjs(farmer!.nik), 1);
+});
+
+t.test('an operator can follow one registration through every adapter\'s log, and no log shows the farmer\'s NIK or name', async (t) => {
+  const [farmer] = await flow.farmers('eligible', 1, 500);
+  const { id } = await flow.register(farmer!);
+  t.equal((await flow.settled(id)).status, 'registered');
+  for (const adapter of Object.values(flow.partners.adapters)) {
+    const lines = adapter.output().split('\n').filter((l) => l.includes(id));
+    t.ok(lines.length >= 1, `${adapter.name} logged the registration's operationId`);
+    t.ok(lines.every((l) => JSON.parse(l).correlationId), `${adapter.name} lines carry the correlation id`);
+    t.notOk(adapter.output().includes(farmer!.nik), `${adapter.name} never logs the NIK`);
+    t.notOk(adapter.output().includes(farmer!.fullName), `${adapter.name} never logs the name`);
+  }
 });
