@@ -12,6 +12,11 @@ export const StepName = z.enum([
   'simluhtan.verify_membership',
   'ekartutani.lookup_card',
   'bpjs.register_participant',
+  'bank.collect_agent_cash',
+  'bank.create_va',
+  'bank.await_payment',
+  'ekartutani.debit_card',
+  'bpjs.post_contribution',
 ]);
 export type StepName = z.infer<typeof StepName>;
 
@@ -31,11 +36,32 @@ export const BpjsRegisterInput = z.object({
   phone: z.string().optional(),
 });
 
+/** Steps a partner completes on its own (a webhook), with no job of ours to run. */
+export const EXTERNAL_STEPS: ReadonlySet<StepName> = new Set(['bank.await_payment']);
+
+const Rupiah = z.number().int().positive();
+export const AgentCashInput = z.object({ sourceAccountNo: z.string().regex(/^\d{6,20}$/), amount: Rupiah });
+export const CreateVaInput = z.object({ virtualAccountNo: z.string(), customerNo: z.string(), name: z.string(), amount: Rupiah, expiresAt: z.string() });
+export const CardDebitInput = z.object({ nik: z.string().regex(/^\d{16}$/), amount: Rupiah });
+export const PostContributionInput = z.object({
+  kpj: z.string().regex(/^\d{11}$/),
+  months: z.number().int().min(1).max(12),
+  periodStart: z.string().regex(/^\d{4}-\d{2}$/),
+  amount: Rupiah,
+  channel: z.enum(['agent_cash', 'bank_va', 'kartu_tani_debit']),
+  bankReference: z.string(),
+});
+
 /** What each step needs from the operation; validated before `add` and again in the worker. */
 export const StepInputs = {
   'simluhtan.verify_membership': NikInput,
   'ekartutani.lookup_card': NikInput,
   'bpjs.register_participant': BpjsRegisterInput,
+  'bank.collect_agent_cash': AgentCashInput,
+  'bank.create_va': CreateVaInput,
+  'bank.await_payment': z.object({}),
+  'ekartutani.debit_card': CardDebitInput,
+  'bpjs.post_contribution': PostContributionInput,
 } satisfies Record<StepName, z.ZodType>;
 
 /**
@@ -92,6 +118,10 @@ export const CardResult = z.object({
   accountMasked: z.string().optional(),
 });
 export const ParticipantResult = z.object({ kpj: z.string() });
+/** A payment step's result: the bank's (or card system's) reference and the amount moved. */
+export const PaymentResult = z.object({ bankReference: z.string(), amount: z.number().int() });
+export const VaResult = z.object({ virtualAccountNo: z.string(), expiresAt: z.string() });
+export const PostingResult = z.object({ receipt: z.string(), periodStart: z.string(), periodEnd: z.string() });
 
 /**
  * Options for step jobs. The adapter owns its partner's retry policy (attempt count and backoff,

@@ -88,6 +88,10 @@ export class OutboxRelay {
   }
 
   private async drainBatch(): Promise<number> {
+    // BullMQ waits for a connection that is not ready for as long as Redis stays away, which would
+    // hold this transaction, its row locks and stop(). Fail fast instead; the next tick retries.
+    const status = this.opts.redis.status;
+    if (status !== 'ready' && status !== 'wait') throw new Error(`redis is not ready (${status})`);
     const client = await this.opts.pool.connect();
     try {
       await client.query('BEGIN');

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * Personal data never reaches a log line in clear: these keys are censored at any of the depths
@@ -19,6 +19,8 @@ export const REDACT_PATHS = [
 export interface LoggerOptions {
   name: string;
   level?: string;
+  /** Where the lines go; default stdout. */
+  destination?: DestinationStream;
 }
 
 /** A pino logger with the project's redaction; `level` defaults to info. */
@@ -28,7 +30,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     level: opts.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: opts.name },
-  });
+  }, opts.destination);
 }
 
 export type { Logger };

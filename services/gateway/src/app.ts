@@ -3,6 +3,7 @@ import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS } from '@suta
 import { OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
 import { Counter, buildService, createLogger, createRedis, pingRedis, type Logger, type ServiceApp } from '@sutasoma/service-kit';
 import type { Config } from './config.ts';
+import { buildFlows } from './flows/index.ts';
 import { Reconciler } from './jobs/reconciler.ts';
 import { createStepEventWorker } from './jobs/step-events.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -43,11 +44,12 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     onPublished: (messages) => { for (const m of messages) published.inc({ queue: m.queue }); },
   });
   const kick = () => void relay.kick();
+  const flows = buildFlows();
   const events = createStepEventWorker({
-    pool, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, logger, metrics: app.metrics, onApplied: kick,
+    pool, flows, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, logger, metrics: app.metrics, onApplied: kick,
   });
   const reconciler = new Reconciler({
-    pool, staleMs: config.RECONCILE_AFTER_MS, everyMs: config.RECONCILE_EVERY_MS, logger, metrics: app.metrics, onRecovered: kick,
+    pool, flows, staleMs: config.RECONCILE_AFTER_MS, everyMs: config.RECONCILE_EVERY_MS, logger, metrics: app.metrics, onRecovered: kick,
   });
 
   await registerOpenApi(app);

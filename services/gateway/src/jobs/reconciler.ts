@@ -1,9 +1,10 @@
 import { withTransaction, type Pool } from '@sutasoma/ledger';
 import { Counter, type Logger, type Registry } from '@sutasoma/service-kit';
-import { recoverStale } from '../flows/registration-flow.ts';
+import { recoverStale, type FlowDefinition } from '../flows/engine.ts';
 
 export interface ReconcilerOptions {
   pool: Pool;
+  flows: ReadonlyMap<string, FlowDefinition>;
   staleMs: number;
   everyMs: number;
   logger: Logger;
@@ -32,7 +33,7 @@ export class Reconciler {
 
   async runOnce(): Promise<number> {
     try {
-      const ids = await withTransaction(this.opts.pool, (tx) => recoverStale(tx, this.opts.staleMs));
+      const ids = await withTransaction(this.opts.pool, (tx) => recoverStale(tx, this.opts.flows, this.opts.staleMs));
       for (const id of ids) this.opts.logger.warn({ operationId: id }, 'operation stalled: current step republished');
       if (ids.length > 0) {
         this.recoveries.inc(ids.length);

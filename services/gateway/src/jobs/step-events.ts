@@ -2,10 +2,11 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { GATEWAY_EVENTS_QUEUE, StepEvent } from '@sutasoma/contracts';
 import { withTransaction, type Pool } from '@sutasoma/ledger';
 import { Counter, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
-import { applyStepEvent } from '../flows/registration-flow.ts';
+import { applyStepEvent, type FlowDefinition } from '../flows/engine.ts';
 
 export interface StepEventWorkerOptions {
   pool: Pool;
+  flows: ReadonlyMap<string, FlowDefinition>;
   connection: Redis;
   prefix: string;
   concurrency: number;
@@ -20,7 +21,7 @@ export function createStepEventWorker(opts: StepEventWorkerOptions): Worker {
   const applied = new Counter({
     name: 'gateway_step_events_total',
     help: 'Step events by step, outcome and effect',
-    labelNames: ['step', 'outcome', 'effect'],
+    labelNames: ['kind', 'step', 'outcome', 'effect'],
     registers: [opts.metrics],
   });
   const worker = new Worker(GATEWAY_EVENTS_QUEUE, async (job) => {
@@ -30,8 +31,8 @@ export function createStepEventWorker(opts: StepEventWorkerOptions): Worker {
       throw new UnrecoverableError('BAD_EVENT_PAYLOAD');
     }
     const e = parsed.data;
-    const res = await withTransaction(opts.pool, (tx) => applyStepEvent(tx, e));
-    applied.inc({ step: e.step, outcome: e.outcome, effect: res.effect });
+    const res = await withTransaction(opts.pool, (tx) => applyStepEvent(tx, opts.flows, e));
+    applied.inc({ kind: res.kind ?? 'unknown', step: e.step, outcome: e.outcome, effect: res.effect });
     opts.logger.info({ operationId: e.operationId, correlationId: e.correlationId, step: e.step, attempt: e.attempt, outcome: e.outcome, errorCode: e.errorCode, reasonCode: e.reasonCode, effect: res.effect, status: res.status }, 'step event');
     if (res.effect === 'applied') opts.onApplied();
     return res;

@@ -1,0 +1,205 @@
+import {
+  EXTERNAL_STEPS, StepInputs, StepJob, jobIds, systemOf,
+  type StepEvent, type StepName, type StepState,
+} from '@sutasoma/contracts';
+import { enqueue, type OutboxMessage, type PoolClient } from '@sutasoma/ledger';
+
+/**
+ * The machinery every flow shares: operations and their ordered steps in the ledger, a step's job
+ * published through the outbox when the steps before it have succeeded, adapter events applied
+ * under a row lock, and stalled operations republished. A flow (registration, contribution) says
+ * only what is its own: its steps, their inputs, its statuses and what its results mean.
+ */
+
+export interface OperationRow {
+  id: string;
+  kind: string;
+  status: string;
+  agent_id: string;
+  village_code: string;
+  nik: string;
+  correlation_id: string;
+  request: Record<string, unknown>;
+  result: Record<string, unknown>;
+  reason_code: string | null;
+  reason_detail: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface StepRow {
+  step: StepName;
+  system: string;
+  seq: number;
+  state: StepState;
+  attempts: number;
+  last_error_code: string | null;
+  idempotency_key: string;
+  updated_at: Date | string;
+}
+
+export type SucceededEffect = { patch: Record<string, unknown> } | { fail: { code: string; detail: string } };
+
+export interface FlowDefinition {
+  kind: string;
+  terminal: readonly string[];
+  /** The job input of a step, read from the operation (and the ledger, for inputs decided late). */
+  input: (tx: PoolClient, op: OperationRow, step: StepName) => Promise<Record<string, unknown>>;
+  /** What a step's result adds to the operation's result, or why it makes the step fail. */
+  succeeded: (op: OperationRow, step: StepName, result: Record<string, unknown>) => SucceededEffect;
+  /** The operation's status, derived from its steps. */
+  status: (steps: readonly StepRow[]) => string;
+  /** Side effects in the same transaction when the status changes. */
+  onStatusChange?: (tx: PoolClient, op: OperationRow, from: string, to: string) => Promise<void>;
+}
+
+/** The partner's idempotency key: the same for every attempt, retry and replay of one step. */
+export const idempotencyKeyFor = (operationId: string, step: StepName) => `${operationId}:${step}`;
+
+/** The outbox message that asks the step's adapter to do it; validated before it is written. */
+export function jobMessage(operationId: string, correlationId: string, step: StepName, input: Record<string, unknown>): OutboxMessage {
+  const payload = StepJob.parse({
+    operationId,
+    correlationId,
+    step,
+    idempotencyKey: idempotencyKeyFor(operationId, step),
+    input: StepInputs[step].parse(input),
+  });
+  return { queue: systemOf(step), name: step, jobId: jobIds.step(operationId, step), payload };
+}
+
+export async function stepMessage(flow: FlowDefinition, tx: PoolClient, op: OperationRow, step: StepName): Promise<OutboxMessage> {
+  return jobMessage(op.id, op.correlation_id, step, await flow.input(tx, op, step));
+}
+
+/** The first step not yet succeeded, in order. */
+function firstOpen(steps: readonly StepRow[]): StepRow | undefined {
+  return steps.find((s) => s.state !== 'succeeded');
+}
+
+export type EventEffect = 'applied' | 'duplicate' | 'unknown_operation' | 'operation_closed';
+
+/**
+ * Applies one adapter event under a row lock, in one read and one write statement (events are the
+ * hottest path). Events for a step already ended, or for a closed operation, change nothing:
+ * partners and queues may deliver twice, and webhooks may arrive before the step they answer.
+ */
+export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, e: StepEvent): Promise<{ effect: EventEffect; kind?: string; status?: string }> {
+  const ops = await tx.query<OperationRow & { steps: StepRow[] }>(
+    `SELECT o.*, (SELECT json_agg(s ORDER BY s.seq) FROM operation_steps s WHERE s.operation_id = o.id) AS steps
+       FROM operations o WHERE o.id = $1 FOR UPDATE`,
+    [e.operationId],
+  );
+  const op = ops.rows[0];
+  const flow = op && flows.get(op.kind);
+  if (!op || !flow) return { effect: 'unknown_operation' };
+  if (flow.terminal.includes(op.status)) return { effect: 'operation_closed', kind: op.kind, status: op.status };
+  const step = op.steps.find((s) => s.step === e.step);
+  if (!step || step.state === 'succeeded' || step.state === 'rejected' || step.state === 'failed') {
+    return { effect: 'duplicate', kind: op.kind, status: op.status };
+  }
+
+  const attempts = Math.max(step.attempts, e.attempt);
+  let state: StepState;
+  let reason: { code: string; detail: string } | null = null;
+  let errorCode = e.errorCode ?? null;
+  const result = { ...op.result };
+  switch (e.outcome) {
+    case 'attempt_failed':
+      state = 'running';
+      break;
+    case 'failed':
+      state = 'failed';
+      reason = { code: e.errorCode ?? 'step_failed', detail: `${e.step} failed after ${attempts} attempt(s): ${e.errorCode ?? 'unknown error'}` };
+      break;
+    case 'rejected':
+      state = 'rejected';
+      reason = { code: e.reasonCode ?? 'rejected', detail: `${systemOf(e.step)} refused: ${e.reasonCode ?? 'no reason given'}` };
+      break;
+    case 'succeeded': {
+      const effect = flow.succeeded(op, e.step, e.result ?? {});
+      if ('fail' in effect) {
+        state = 'failed';
+        reason = effect.fail;
+        errorCode = effect.fail.code;
+      } else {
+        state = 'succeeded';
+        Object.assign(result, effect.patch);
+      }
+      break;
+    }
+  }
+
+  const before = firstOpen(op.steps);
+  const steps = op.steps.map((s) => (s.step === e.step ? { ...s, state, attempts } : s));
+  const after = firstOpen(steps);
+  const updated = { ...op, result };
+  const outbox: OutboxMessage[] = [];
+  if (after && after !== before && after.state === 'pending' && !EXTERNAL_STEPS.has(after.step) && !steps.some((s) => s.state === 'failed' || s.state === 'rejected')) {
+    outbox.push(await stepMessage(flow, tx, updated, after.step));
+  }
+  const status = flow.status(steps);
+
+  const events: { kind: string; step: string; attempt: number; detail: Record<string, unknown> }[] = [{
+    kind: `step_${e.outcome}`, step: e.step, attempt: e.attempt,
+    detail: {
+      durationMs: Math.round(e.durationMs),
+      ...(errorCode ? { errorCode } : {}),
+      ...(e.reasonCode ? { reasonCode: e.reasonCode } : {}),
+      ...(e.partnerStatus ? { partnerStatus: e.partnerStatus } : {}),
+    },
+  }];
+  if (status !== op.status) {
+    events.push({ kind: 'status_changed', step: e.step, attempt: e.attempt, detail: { from: op.status, to: status, ...(reason ? { reason: reason.code } : {}) } });
+  }
+  await tx.query(
+    `WITH step AS (
+       UPDATE operation_steps SET state = $3, attempts = $4, last_error_code = COALESCE($5, last_error_code),
+         partner_status = COALESCE($6, partner_status), result = COALESCE($7, result), updated_at = now()
+       WHERE operation_id = $1 AND step = $2),
+     op AS (
+       UPDATE operations SET status = $8, result = $9, reason_code = COALESCE($10, reason_code), reason_detail = COALESCE($11, reason_detail), updated_at = now() WHERE id = $1),
+     ob AS (
+       INSERT INTO outbox (queue, job_name, job_id, payload)
+       SELECT m.queue, m.name, m.job_id, m.payload FROM jsonb_to_recordset($12) AS m(queue text, name text, job_id text, payload jsonb))
+     INSERT INTO operation_events (operation_id, kind, step, attempt, detail)
+       SELECT $1, ev.kind, ev.step, ev.attempt, ev.detail FROM jsonb_to_recordset($13) AS ev(kind text, step text, attempt int, detail jsonb)`,
+    [
+      op.id, e.step, state, attempts, errorCode, e.partnerStatus ?? null, e.result ? JSON.stringify(e.result) : null,
+      status, JSON.stringify(result), reason?.code ?? null, reason?.detail ?? null,
+      JSON.stringify(outbox.map((m) => ({ queue: m.queue, name: m.name, job_id: m.jobId, payload: m.payload }))),
+      JSON.stringify(events),
+    ],
+  );
+  if (status !== op.status) await flow.onStatusChange?.(tx, { ...updated, status }, op.status, status);
+  return { effect: 'applied', kind: op.kind, status };
+}
+
+/**
+ * Publishes again the current step of operations left unfinished and untouched for `staleMs`:
+ * work lost with Redis, or dropped between two writes, resumes by itself. The deterministic job id
+ * makes this a no-op while the step's job still exists. Steps a partner completes by webhook are
+ * not republished: there is nothing of ours to run.
+ */
+export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, staleMs: number, limit = 200): Promise<string[]> {
+  const terminal = [...new Set([...flows.values()].flatMap((f) => f.terminal))];
+  const { rows } = await tx.query<OperationRow & { current_step: StepName }>(
+    `SELECT o.*, s.step AS current_step FROM operations o
+       JOIN LATERAL (SELECT step FROM operation_steps WHERE operation_id = o.id AND state <> 'succeeded' ORDER BY seq LIMIT 1) s ON true
+     WHERE o.status <> ALL($1::text[]) AND o.updated_at < now() - make_interval(secs => $2::double precision / 1000)
+       AND NOT (s.step = ANY($4::text[]))
+     ORDER BY o.updated_at LIMIT $3 FOR UPDATE OF o SKIP LOCKED`,
+    [terminal, staleMs, limit, [...EXTERNAL_STEPS]],
+  );
+  const live = rows.filter((op) => flows.has(op.kind));
+  if (live.length === 0) return [];
+  await enqueue(tx, await Promise.all(live.map((op) => stepMessage(flows.get(op.kind)!, tx, op, op.current_step))));
+  const ids = live.map((r) => r.id);
+  await tx.query(
+    `WITH bumped AS (UPDATE operations SET recoveries = recoveries + 1, updated_at = now() WHERE id = ANY($1::uuid[]))
+     INSERT INTO operation_events (operation_id, kind, step, detail)
+       SELECT o.id, 'step_republished', o.step, '{"reason":"stale"}'::jsonb FROM jsonb_to_recordset($2) AS o(id uuid, step text)`,
+    [ids, JSON.stringify(live.map((op) => ({ id: op.id, step: op.current_step })))],
+  );
+  return ids;
+}
