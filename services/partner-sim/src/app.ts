@@ -9,6 +9,11 @@ import { controlRoutes } from './routes/control.ts';
 import type { SimContext } from './sim-context.ts';
 import { CallStats } from './stats.ts';
 import { BpjsParticipants } from './systems/bpjs-participants.ts';
+import { BpjsContributions } from './systems/bpjs-contributions.ts';
+import { BankAccounts } from './systems/bank-accounts.ts';
+import { BankState } from './systems/bank-state.ts';
+import { BankWebhooks } from './systems/bank-webhooks.ts';
+import { RecordedAnswers } from './recorded-answers.ts';
 import { PARTNER_SYSTEMS } from './systems/partner-systems.ts';
 
 export interface AppDeps {
@@ -25,6 +30,11 @@ export async function buildApp(config: SimConfig, deps: AppDeps): Promise<Servic
     stats: new CallStats(),
     held: new HeldConnections(),
     participants: new BpjsParticipants(data),
+    contributions: new BpjsContributions(),
+    accounts: new BankAccounts(data),
+    bank: new BankState(config.bank),
+    webhooks: new BankWebhooks(config.bank.webhook, deps.logger.child({ component: 'bank-webhooks' })),
+    cardDebits: new RecordedAnswers(),
     random: createRandom(config.seed),
   };
 
@@ -35,6 +45,7 @@ export async function buildApp(config: SimConfig, deps: AppDeps): Promise<Servic
   app.addHook('preClose', async () => {
     ctx.held.releaseAll();
     ctx.faults.clear();
+    ctx.webhooks.close();
   });
 
   await app.register(async (scope) => controlRoutes(scope, ctx), { prefix: '/_sim' });

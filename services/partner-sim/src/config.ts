@@ -1,7 +1,28 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { commonEnv, parseConfig } from '@sutasoma/service-kit';
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** `whsec_` and base64 of "sim-bank-webhook-secret-32-bytes!!": a valid Standard Webhooks secret. */
+export const DEFAULT_BANK_WEBHOOK_SECRET = `whsec_${Buffer.from('sim-bank-webhook-secret-32-bytes!!').toString('base64')}`;
+
+/** A PEM given in one env line may carry its newlines as `\n`. */
+const pem = z
+  .string()
+  .transform((v) => v.replace(/\\n/g, '\n').trim())
+  .refine((v) => {
+    try {
+      return createPublicKey(v).asymmetricKeyType === 'rsa';
+    } catch {
+      return false;
+    }
+  }, 'must be an RSA public key in PEM');
+
+const webhookSecret = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64')
+  .refine((v) => Buffer.from(v.slice('whsec_'.length), 'base64').length >= 24, 'must decode to at least 24 bytes');
 
 /**
  * A simulator's credentials are the demo credentials the adapters use by default, so unlike the
@@ -20,6 +41,17 @@ const SimEnv = z
     SIM_BPJS_SECRET: z.string().min(1).default('sim-bpjs-secret'),
     SIM_BPJS_TIMESTAMP_TOLERANCE_S: int(1, 86_400, 300),
     SIM_TIMEOUT_HOLD_MS: int(1, 600_000, 30_000),
+    SIM_BANK_CLIENT_ID: z.string().min(1).default('sutasoma'),
+    SIM_BANK_CLIENT_PUBLIC_KEY: pem.optional(),
+    SIM_BANK_CLIENT_SECRET: z.string().min(1).default('sim-bank-secret'),
+    SIM_BANK_PARTNER_SERVICE_ID: z.string().regex(/^\d{1,8}$/, 'must be 1 to 8 digits').default('88899'),
+    SIM_BANK_TIMESTAMP_TOLERANCE_S: int(1, 86_400, 300),
+    SIM_BANK_TOKEN_TTL_S: int(1, 86_400, 900),
+    SIM_BANK_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8085/webhooks/bank/payments'),
+    SIM_BANK_WEBHOOK_SECRET: webhookSecret.default(DEFAULT_BANK_WEBHOOK_SECRET),
+    SIM_BANK_WEBHOOK_ATTEMPTS: int(1, 20, 4),
+    SIM_BANK_WEBHOOK_BACKOFF_MS: int(1, 600_000, 500),
+    SIM_BANK_WEBHOOK_TIMEOUT_MS: int(1, 600_000, 5000),
     LOG_LEVEL: commonEnv.LOG_LEVEL,
   })
   .transform((env) => ({
@@ -37,6 +69,25 @@ const SimEnv = z
       consId: env.SIM_BPJS_CONS_ID,
       secret: env.SIM_BPJS_SECRET,
       timestampToleranceS: env.SIM_BPJS_TIMESTAMP_TOLERANCE_S,
+    },
+    bank: {
+      clientId: env.SIM_BANK_CLIENT_ID,
+      /** null: the simulator makes a demo key pair at start and shows its private key on /_sim. */
+      clientPublicKeyPem: env.SIM_BANK_CLIENT_PUBLIC_KEY ?? null,
+      clientSecret: env.SIM_BANK_CLIENT_SECRET,
+      /** Digits only; on the wire it is left-padded with spaces to 8 characters. */
+      partnerServiceId: env.SIM_BANK_PARTNER_SERVICE_ID,
+      timestampToleranceS: env.SIM_BANK_TIMESTAMP_TOLERANCE_S,
+      tokenTtlS: env.SIM_BANK_TOKEN_TTL_S,
+      webhook: {
+        url: env.SIM_BANK_WEBHOOK_URL,
+        secret: env.SIM_BANK_WEBHOOK_SECRET,
+        /** Attempts per delivery, the first included. */
+        attempts: env.SIM_BANK_WEBHOOK_ATTEMPTS,
+        /** Wait before the first retry; doubled for each further one. */
+        backoffMs: env.SIM_BANK_WEBHOOK_BACKOFF_MS,
+        timeoutMs: env.SIM_BANK_WEBHOOK_TIMEOUT_MS,
+      },
     },
   }));
 

@@ -7,6 +7,11 @@ import type { FaultRegistry } from './faults.ts';
 import type { CallStats } from './stats.ts';
 import type { HeldConnections } from './held-connections.ts';
 import type { BpjsParticipants } from './systems/bpjs-participants.ts';
+import type { BpjsContributions } from './systems/bpjs-contributions.ts';
+import type { BankAccounts } from './systems/bank-accounts.ts';
+import type { BankState } from './systems/bank-state.ts';
+import type { BankWebhooks } from './systems/bank-webhooks.ts';
+import type { RecordedAnswers } from './recorded-answers.ts';
 
 /** Everything one simulator instance holds: immutable Soppeng plus this run's mutable state. */
 export interface SimContext {
@@ -16,6 +21,13 @@ export interface SimContext {
   stats: CallStats;
   held: HeldConnections;
   participants: BpjsParticipants;
+  contributions: BpjsContributions;
+  /** The farmers' card accounts and agent collection accounts, debited by the bank and e-Kartu Tani. */
+  accounts: BankAccounts;
+  bank: BankState;
+  webhooks: BankWebhooks;
+  /** e-Kartu Tani debit answers by the caller's `reference`. */
+  cardDebits: RecordedAnswers;
   /** Seeded, so a fault at rate 0.5 hits the same requests on every run. */
   random: Random;
 }

@@ -191,7 +191,9 @@ function cardFor(sequence: number, random: Random): FarmerCard {
     nomorKartu: `${bank.cardPrefix}${digits(4, random)}${String(sequence).padStart(8, '0')}`,
     status: random.chance(SHARE_BLOCKED_CARDS) ? 'BLOCKED' : 'ACTIVE',
     bank: BANK_REFS[i] ?? { kode: bank.kode, nama: bank.nama },
-    nomorRekening: digits(bank.accountDigits, random),
+    // An account number starting with 9 is an agent collection account at the simulated bank, so
+    // a farmer's never does (mapped without drawing, so the rest of Soppeng is unchanged).
+    nomorRekening: digits(bank.accountDigits, random).replace(/^9/, '1'),
   };
 }
 

@@ -4,6 +4,8 @@ import { problems, type ServiceApp } from '@sutasoma/service-kit';
 import { FARMER_CASES, type Farmer } from '../data/soppeng.ts';
 import { FaultRequest } from '../faults.ts';
 import type { SimContext } from '../sim-context.ts';
+import { LOW_FUNDS_BELOW } from '../systems/bank-accounts.ts';
+import { bankControlRoutes } from './bank-control.ts';
 
 const FarmersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(10),
@@ -11,6 +13,8 @@ const FarmersQuery = z.object({
   kecamatan: z.string().min(1).optional().describe('kecamatan name; case and "-" versus " " do not matter'),
   case: z.enum(FARMER_CASES).optional(),
   cardStatus: z.enum(['ACTIVE', 'BLOCKED']).optional().describe('only farmers holding a card in this status'),
+  funds: z.enum(['low', 'enough']).optional()
+    .describe(`only farmers with a card whose account now holds less than Rp ${LOW_FUNDS_BELOW} (low) or at least that (enough)`),
 });
 
 /** The registration body the gateway accepts, so a test can post an item as it is. */
@@ -45,7 +49,7 @@ export async function controlRoutes(app: ServiceApp, ctx: SimContext): Promise<v
   });
 
   app.get('/farmers', { schema: { querystring: FarmersQuery } }, async (request) => {
-    const { limit, offset, kecamatan, case: farmerCase, cardStatus } = request.query;
+    const { limit, offset, kecamatan, case: farmerCase, cardStatus, funds } = request.query;
     let pool: readonly Farmer[] = ctx.data.farmers;
     if (kecamatan !== undefined) {
       const found = kecamatanByName(kecamatan);
@@ -62,6 +66,12 @@ export async function controlRoutes(app: ServiceApp, ctx: SimContext): Promise<v
       pool = kecamatan === undefined ? ctx.data.farmersByCase.get(farmerCase) ?? [] : pool.filter((f) => f.case === farmerCase);
     }
     if (cardStatus !== undefined) pool = pool.filter((f) => f.card?.status === cardStatus);
+    if (funds !== undefined) {
+      pool = pool.filter((f) => {
+        const balance = f.card ? ctx.accounts.balance(f.card.nomorRekening) : undefined;
+        return typeof balance === 'number' && (balance < LOW_FUNDS_BELOW) === (funds === 'low');
+      });
+    }
     return { items: pool.slice(offset, offset + limit).map(asRegistrationInput), total: pool.length, limit, offset };
   });
 
@@ -71,6 +81,17 @@ export async function controlRoutes(app: ServiceApp, ctx: SimContext): Promise<v
     const items = found.map((p) => ({ kpj: p.kpj, nik: p.nik, requestId: p.requestId, registeredAt: p.registeredAt }));
     return { items, count: items.length };
   });
+
+  app.get('/bpjs/contributions', { schema: { querystring: z.object({ kpj: z.string().optional() }) } }, async (request) => {
+    const { kpj } = request.query;
+    const found = kpj === undefined ? ctx.contributions.all() : ctx.contributions.forKpj(kpj);
+    const items = found.map((c) => ({
+      receipt: c.receipt, kpj: c.kpj, requestId: c.requestId, periodeAwal: c.periodeAwal, periodeAkhir: c.periodeAkhir, jumlah: c.jumlah,
+    }));
+    return { items, count: items.length };
+  });
+
+  await bankControlRoutes(app, ctx);
 
   app.get('/stats', async () => ctx.stats.snapshot(systems));
 

@@ -1,5 +1,6 @@
 import type { SoppengData } from '../data/soppeng.ts';
 import { FIRST_KPJ_SEQUENCE } from '../data/generate.ts';
+import type { RecordedAnswer } from '../recorded-answers.ts';
 
 export type BpjsProgram = 'JKK' | 'JKM';
 
@@ -22,12 +23,6 @@ export interface BpjsParticipant {
 }
 
 export type NewParticipant = Omit<BpjsParticipant, 'kpj' | 'status' | 'tglDaftar' | 'requestId' | 'registeredAt'>;
-
-/** A stored answer: a requestId seen again gets exactly this back. */
-export interface RecordedAnswer {
-  statusCode: number;
-  body: unknown;
-}
 
 /** BPJS's participant register for this run, seeded with the farmers who were already members. */
 export class BpjsParticipants {

@@ -5,6 +5,7 @@ import type { PartnerErrorBody, PartnerSystemDefinition } from '../sim-context.t
 import { describeIssues, headerOf } from './partner-http.ts';
 import { refuseBpjsHeaders } from './bpjs-signature.ts';
 import type { BpjsParticipant } from './bpjs-participants.ts';
+import { CONTRIBUTION_CHANNELS, addMonths, monthlyBpuContribution, type PostedContribution } from './bpjs-contributions.ts';
 
 function isRealDate(value: string): boolean {
   const d = new Date(`${value}T00:00:00Z`);
@@ -36,6 +37,35 @@ const PesertaRequest = z
     if (mismatch) ctx.addIssue({ code: 'custom', path: ['nik'], message: mismatch === 'nik_sex_mismatch' ? 'tidak sesuai jenisKelamin' : 'tidak sesuai tglLahir' });
   });
 
+const IuranRequest = z.object({
+  requestId: z.string({ error: 'wajib diisi' }).min(1, 'wajib diisi').max(128, 'maksimal 128 karakter'),
+  kpj: z.string({ error: 'wajib diisi' }).regex(/^\d{11}$/, 'harus 11 digit'),
+  jumlahBulan: z.number({ error: 'harus angka' }).int('harus bilangan bulat').min(1, 'minimal 1').max(12, 'maksimal 12'),
+  periodeAwal: z.string({ error: 'wajib diisi' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'format YYYY-MM'),
+  jumlah: z.number({ error: 'harus angka' }).int('harus rupiah bulat').positive('harus lebih dari 0'),
+  kanal: z.enum(CONTRIBUTION_CHANNELS, { error: `harus salah satu dari ${CONTRIBUTION_CHANNELS.join(', ')}` }),
+  referensiBank: z.string({ error: 'wajib diisi' }).min(1, 'wajib diisi').max(64, 'maksimal 64 karakter'),
+});
+
+/** The last day of a `YYYY-MM` month. */
+function lastDayOf(period: string): string {
+  const next = addMonths(period, 1);
+  return new Date(Date.parse(`${next}-01T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+function iuranView(c: PostedContribution) {
+  return {
+    noTandaTerima: c.receipt,
+    periodeAwal: c.periodeAwal,
+    periodeAkhir: c.periodeAkhir,
+    jumlahBulan: c.jumlahBulan,
+    jumlah: c.jumlah,
+    kanal: c.kanal,
+    referensiBank: c.referensiBank,
+    tglBayar: c.postedAt,
+  };
+}
+
 function envelope(code: number, message: string, response: unknown) {
   return { metaData: { code: String(code), message }, response };
 }
@@ -63,7 +93,7 @@ export const bpjs: PartnerSystemDefinition = {
   name: 'bpjs',
   errorBody: bpjsErrorBody,
   async routes(app, ctx) {
-    const { participants } = ctx;
+    const { participants, contributions } = ctx;
     const fail = (reply: FastifyReply, status: number, message: string) => reply.code(status).send(envelope(status, message, null));
 
     app.addHook('onRequest', async (request, reply) => {
@@ -107,6 +137,65 @@ export const bpjs: PartnerSystemDefinition = {
       const participant = participants.byNik(nik);
       if (!participant) return fail(reply, 404, 'Peserta tidak ditemukan');
       return envelope(200, 'OK', view(participant));
+    });
+
+    // Posting a contribution. requestId is the caller's idempotency key: a posting (or a 409 for
+    // months already paid) is answered again as it was; a 400 or 404 is not kept, so a corrected
+    // request may reuse the requestId.
+    app.post('/bpu/v1/iuran', async (request, reply) => {
+      const parsed = IuranRequest.safeParse(request.body ?? {});
+      if (!parsed.success) return fail(reply, 400, describeIssues(parsed.error));
+      const input = parsed.data;
+      const earlier = contributions.answers.get(input.requestId);
+      if (earlier) return reply.code(earlier.statusCode).send(earlier.body);
+
+      const participant = participants.byKpj(input.kpj);
+      if (!participant) return fail(reply, 404, 'Peserta tidak ditemukan');
+      const monthly = monthlyBpuContribution(participant.penghasilan);
+      const expected = monthly * input.jumlahBulan;
+      if (input.jumlah !== expected) {
+        return fail(reply, 400, `jumlah: harus ${expected} (${input.jumlahBulan} bulan x ${monthly})`);
+      }
+      const periodeAkhir = addMonths(input.periodeAwal, input.jumlahBulan - 1);
+      const paid = contributions.overlapping(input.kpj, input.periodeAwal, periodeAkhir);
+      const answer = paid
+        ? {
+            statusCode: 409,
+            body: envelope(409, `Iuran periode ${paid.periodeAwal} s.d. ${paid.periodeAkhir} sudah dibayar`, { noTandaTerima: paid.receipt }),
+          }
+        : (() => {
+            const posted = contributions.post({
+              kpj: input.kpj,
+              requestId: input.requestId,
+              jumlahBulan: input.jumlahBulan,
+              periodeAwal: input.periodeAwal,
+              jumlah: input.jumlah,
+              kanal: input.kanal,
+              referensiBank: input.referensiBank,
+            });
+            participant.status = 'AKTIF';
+            return {
+              statusCode: 200,
+              body: envelope(200, 'OK', {
+                noTandaTerima: posted.receipt, kpj: posted.kpj, periodeAwal: posted.periodeAwal, periodeAkhir: posted.periodeAkhir, jumlah: posted.jumlah,
+              }),
+            };
+          })();
+      contributions.answers.record(input.requestId, answer, undefined);
+      return reply.code(answer.statusCode).send(answer.body);
+    });
+
+    app.get<{ Params: { kpj: string } }>('/bpu/v1/peserta/:kpj/iuran', async (request, reply) => {
+      const participant = participants.byKpj(request.params.kpj);
+      if (!participant) return fail(reply, 404, 'Peserta tidak ditemukan');
+      const posted = contributions.forKpj(participant.kpj);
+      const last = posted.reduce<string | null>((max, c) => (max === null || c.periodeAkhir > max ? c.periodeAkhir : max), null);
+      return envelope(200, 'OK', {
+        kpj: participant.kpj,
+        status: participant.status,
+        aktifSampai: last === null ? null : lastDayOf(last),
+        iuran: posted.map(iuranView),
+      });
     });
   },
 };

@@ -5,6 +5,12 @@ import { describeIssues, headerOf, restErrorBody, sameSecret } from './partner-h
 
 const CardQuery = z.object({ nik: z.string({ error: 'wajib diisi' }).regex(/^\d{16}$/, 'harus 16 digit') });
 
+const DebitRequest = z.object({
+  nik: z.string({ error: 'wajib diisi' }).regex(/^\d{16}$/, 'harus 16 digit'),
+  amount: z.number({ error: 'harus angka' }).int('harus rupiah bulat').positive('harus lebih dari 0').max(1_000_000_000, 'terlalu besar'),
+  reference: z.string({ error: 'wajib diisi' }).min(1, 'wajib diisi').max(64, 'maksimal 64 karakter'),
+});
+
 /** e-Kartu Tani: the farmer card tied to a NIK and a bank account. */
 export const ekartutani: PartnerSystemDefinition = {
   name: 'ekartutani',
@@ -36,6 +42,30 @@ export const ekartutani: PartnerSystemDefinition = {
           nomorRekening: card.nomorRekening,
         },
       };
+    });
+
+    // A debit of the account linked to the card. `reference` is the caller's idempotency key:
+    // once the body is valid, the first answer under a reference is the answer for good.
+    app.post('/api/v1/debit', async (request, reply) => {
+      const parsed = DebitRequest.safeParse(request.body ?? {});
+      if (!parsed.success) return fail(reply, 400, 'BAD_REQUEST', describeIssues(parsed.error));
+      const { nik, amount, reference } = parsed.data;
+      const earlier = ctx.cardDebits.get(reference);
+      if (earlier) return reply.code(earlier.statusCode).send(earlier.body);
+
+      const card = ctx.data.farmerByNik.get(nik)?.card;
+      const answer = (() => {
+        if (!card) return { statusCode: 404, body: restErrorBody(404, 'Tidak ada Kartu Tani untuk NIK ini', 'KARTU_NOT_FOUND').body };
+        if (card.status === 'BLOCKED') return { statusCode: 422, body: restErrorBody(422, 'Kartu Tani diblokir', 'KARTU_BLOCKED').body };
+        const outcome = ctx.accounts.debit(card.nomorRekening, amount, 'ekartutani', reference);
+        if (!outcome.ok) return { statusCode: 422, body: restErrorBody(422, 'Saldo rekening tidak cukup', 'SALDO_TIDAK_CUKUP').body };
+        return {
+          statusCode: 200,
+          body: { debitId: outcome.debit.id, reference, amount, bank: { kode: card.bank.kode }, status: 'SUCCESS' },
+        };
+      })();
+      ctx.cardDebits.record(reference, answer, undefined);
+      return reply.code(answer.statusCode).send(answer.body);
     });
   },
 };
