@@ -1,11 +1,14 @@
-// `npm run bench:registrations`: starts the gateway, the registration adapters and the simulator
-// on a fresh schema and queue prefix, drives registrations through the public API and prints
-// acceptance throughput, acknowledgement latency and end-to-end completion. Writes results/*.json.
-// Options (env): BENCH_COUNT (2000), BENCH_CONCURRENCY (64).
+// `npm run bench:registrations`: starts the gateway, the adapters and the simulator on a fresh
+// schema and queue prefix, drives registrations, then one agent_cash contribution for each registered
+// farmer, through the public API, and prints acceptance throughput, acknowledgement latency and
+// end-to-end completion of both. Writes results/*.json.
+// Options (env): BENCH_COUNT (2000), BENCH_CONCURRENCY (64), BENCH_ACCEPT_ONLY=1 (registrations accepted, no adapters).
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { Pool } from 'undici';
-import { SIM_CREDENTIALS, createTestSchema, createTestPrefix, startServiceProcess, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { VILLAGES } from '@sutasoma/contracts';
+import { SIM_CREDENTIALS, bankKeyPair, createTestSchema, createTestPrefix, startServiceProcess, testRedisUrl, waitFor } from '@sutasoma/testing';
 
 const COUNT = Number(process.env['BENCH_COUNT'] ?? 2000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
@@ -17,23 +20,101 @@ const db = await createTestSchema();
 const queues = createTestPrefix();
 const common = { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'warn' };
 console.log(`starting the system (schema ${db.schema}, queue prefix ${queues.prefix})…`);
-const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0' } });
+const keys = bankKeyPair();
+const jwtSecret = randomBytes(32).toString('hex');
+const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey } });
 const gateway = await startServiceProcess({
   service: 'gateway',
-  env: { ...common, DATABASE_URL: db.databaseUrl, DB_SCHEMA: db.schema, DEMO_MODE: 'true', DEMO_PASSWORD: 'bench-password' },
+  env: { ...common, DATABASE_URL: db.databaseUrl, DB_SCHEMA: db.schema, JWT_SECRET: jwtSecret },
 });
 // BENCH_ACCEPT_ONLY=1 runs no adapter: it measures acceptance alone, with nothing else on the CPUs.
 const ACCEPT_ONLY = process.env['BENCH_ACCEPT_ONLY'] === '1';
-const adapters = ACCEPT_ONLY ? [] : await Promise.all(['simluhtan', 'ekartutani', 'bpjs'].map((s) => startServiceProcess({
-  service: `${s}-adapter`, env: { ...common, ...SIM_CREDENTIALS, PARTNER_BASE_URL: `${sim.url}/${s}` },
+const adapters = ACCEPT_ONLY ? [] : await Promise.all(['simluhtan', 'ekartutani', 'bpjs', 'bank'].map((s) => startServiceProcess({
+  service: `${s}-adapter`, env: { ...common, ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, PARTNER_BASE_URL: `${sim.url}/${s}` },
 })));
+
+/** An agent token for every village, with a collection account: HS256 signed with the gateway's secret. */
+function agentToken(): string {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
+    sub: 'bench-agent', role: 'agent', villages: VILLAGES.map((v) => v.code), collectionAccount: '9001000001', iss: 'sutasoma', iat: now, exp: now + 3600,
+  })}`;
+  return `${unsigned}.${createHmac('sha256', jwtSecret).update(unsigned).digest('base64url')}`;
+}
+
+interface Phase {
+  accepted: number;
+  acceptSeconds: number;
+  completeSeconds: number;
+  ackMs: number[];
+  errors: Record<string, number>;
+}
+
+/** Sends every body at the given concurrency, then waits until no operation of the kind is open. */
+async function drive(http: Pool, token: string, path: string, bodies: unknown[], kind: string, open: string[]): Promise<Phase> {
+  const ackMs: number[] = [];
+  const errors: Record<string, number> = {};
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const t0 = performance.now();
+      const res = await http.request({
+        method: 'POST', path,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+        body: JSON.stringify(body),
+      });
+      await res.body.text();
+      ackMs.push(performance.now() - t0);
+      if (res.statusCode !== 202) errors[String(res.statusCode)] = (errors[String(res.statusCode)] ?? 0) + 1;
+    }
+  }));
+  const acceptSeconds = (performance.now() - started) / 1000;
+  if (!ACCEPT_ONLY) {
+    await waitFor(
+      async () => Number((await db.pool.query('SELECT count(*) FROM operations WHERE kind = $1 AND status = ANY($2)', [kind, open])).rows[0].count),
+      (n) => n === 0,
+      { timeoutMs: 600_000, everyMs: 250, what: `every ${kind} to settle` },
+    );
+  }
+  return { accepted: bodies.length - Object.values(errors).reduce((a, b) => a + b, 0), acceptSeconds, completeSeconds: (performance.now() - started) / 1000, ackMs, errors };
+}
+
+async function summary(kind: string, done: string, phase: Phase) {
+  const outcome = await db.pool.query<{ status: string; n: string; p50: number; p99: number }>(`
+    SELECT status, count(*) AS n,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) * 1000) AS p50,
+      percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) * 1000) AS p99
+    FROM operations WHERE kind = $1 GROUP BY status`, [kind]);
+  const completed = outcome.rows.find((r) => r.status === done);
+  const sorted = [...phase.ackMs].sort((a, b) => a - b);
+  return {
+    count: phase.ackMs.length,
+    acceptedPerSecond: round(phase.accepted / phase.acceptSeconds),
+    ackLatencyMs: { p50: round(pct(sorted, 50)), p95: round(pct(sorted, 95)), p99: round(pct(sorted, 99)) },
+    completedPerSecond: round(Number(completed?.n ?? 0) / phase.completeSeconds),
+    completionLatencyMs: { p50: round(completed?.p50 ?? NaN), p99: round(completed?.p99 ?? NaN) },
+    outcomes: Object.fromEntries(outcome.rows.map((r) => [r.status, Number(r.n)])),
+    errorsByStatus: phase.errors,
+  };
+}
+
+function print(name: string, r: Awaited<ReturnType<typeof summary>>) {
+  console.log(`
+${name.padEnd(23)} ${r.count} at concurrency ${CONCURRENCY}
+accepted / s            ${r.acceptedPerSecond}
+ack latency ms          p50 ${r.ackLatencyMs.p50}  p95 ${r.ackLatencyMs.p95}  p99 ${r.ackLatencyMs.p99}
+completed / s (e2e)     ${r.completedPerSecond}
+completion latency ms   p50 ${r.completionLatencyMs.p50}  p99 ${r.completionLatencyMs.p99}
+outcomes                ${JSON.stringify(r.outcomes)}
+errors by status        ${JSON.stringify(r.errorsByStatus)}`);
+}
 const all = [sim, gateway, ...adapters];
 
 try {
-  const token = ((await (await fetch(`${gateway.url}/v1/auth/token`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'demo-supervisor', password: 'bench-password' }),
-  })).json()) as { accessToken: string }).accessToken;
-
+  const token = agentToken();
   const farmers: unknown[] = [];
   while (farmers.length < COUNT) {
     const page = ((await (await fetch(`${sim.url}/_sim/farmers?case=eligible&limit=1000&offset=${farmers.length}`)).json()) as { items: unknown[] }).items;
@@ -43,64 +124,25 @@ try {
   farmers.length = Math.min(farmers.length, COUNT);
 
   const http = new Pool(gateway.url, { connections: CONCURRENCY });
-  const ackMs: number[] = [];
-  const errors: Record<string, number> = {};
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < farmers.length) {
-      const farmer = farmers[next++];
-      const t0 = performance.now();
-      const res = await http.request({
-        method: 'POST', path: '/v1/registrations',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
-        body: JSON.stringify(farmer),
-      });
-      await res.body.text();
-      ackMs.push(performance.now() - t0);
-      if (res.statusCode !== 202) errors[String(res.statusCode)] = (errors[String(res.statusCode)] ?? 0) + 1;
-    }
-  }));
-  const acceptSeconds = (performance.now() - started) / 1000;
-  const accepted = farmers.length - Object.values(errors).reduce((a, b) => a + b, 0);
-
-  if (!ACCEPT_ONLY) await waitFor(
-    async () => Number((await db.pool.query("SELECT count(*) FROM operations WHERE status IN ('accepted', 'verifying')")).rows[0].count),
-    (open) => open === 0,
-    { timeoutMs: 600_000, everyMs: 250, what: 'every registration to settle' },
-  );
-  const completeSeconds = (performance.now() - started) / 1000;
-  const outcome = await db.pool.query<{ status: string; n: string; p50: number; p99: number }>(`
-    SELECT status, count(*) AS n,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) * 1000) AS p50,
-      percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) * 1000) AS p99
-    FROM operations GROUP BY status`);
-  const registered = outcome.rows.find((r) => r.status === 'registered');
-  const sorted = [...ackMs].sort((a, b) => a - b);
+  const registrations = await summary('registration', 'registered', await drive(http, token, '/v1/registrations', farmers, 'registration', ['accepted', 'verifying']));
+  print('registrations', registrations);
+  let contributions: Awaited<ReturnType<typeof summary>> | null = null;
+  if (!ACCEPT_ONLY) {
+    const kpjs = (await db.pool.query<{ kpj: string }>('SELECT kpj FROM participants')).rows.map((r) => ({ kpj: r.kpj, months: 1, channel: 'agent_cash' }));
+    contributions = await summary('contribution', 'posted', await drive(http, token, '/v1/contributions', kpjs, 'contribution', ['accepted', 'paid']));
+    print('contributions', contributions);
+  }
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), node: process.version },
-    count: farmers.length,
     concurrency: CONCURRENCY,
-    acceptedPerSecond: round(accepted / acceptSeconds),
-    ackLatencyMs: { p50: round(pct(sorted, 50)), p95: round(pct(sorted, 95)), p99: round(pct(sorted, 99)) },
-    completedPerSecond: round(Number(registered?.n ?? 0) / completeSeconds),
-    completionLatencyMs: { p50: round(registered?.p50 ?? NaN), p99: round(registered?.p99 ?? NaN) },
-    outcomes: Object.fromEntries(outcome.rows.map((r) => [r.status, Number(r.n)])),
-    errorsByStatus: errors,
+    registrations,
+    contributions,
   };
-  console.log(`
-registrations           ${result.count} at concurrency ${CONCURRENCY}
-accepted / s            ${result.acceptedPerSecond}
-ack latency ms          p50 ${result.ackLatencyMs.p50}  p95 ${result.ackLatencyMs.p95}  p99 ${result.ackLatencyMs.p99}
-completed / s (e2e)     ${result.completedPerSecond}
-completion latency ms   p50 ${result.completionLatencyMs.p50}  p99 ${result.completionLatencyMs.p99}
-outcomes                ${JSON.stringify(result.outcomes)}
-errors by status        ${JSON.stringify(errors)}`);
   await mkdir('results', { recursive: true });
   const file = `results/bench-registrations-${result.date.replace(/[:.]/g, '-')}.json`;
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`written to ${file}`);
+  console.log(`\nwritten to ${file}`);
   await http.close();
 } finally {
   await Promise.all(all.map((p) => p.kill('SIGTERM')));

@@ -2,6 +2,7 @@
 // `npm start`: installs what is missing, checks Redis and PostgreSQL, migrates, then runs the
 // gateway, the six adapters and the partner simulator in demo mode. Ctrl-C stops them all.
 import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bootstrap } from './bootstrap.mjs';
@@ -26,9 +27,15 @@ const demoCredentials = {
   EKARTUTANI_CLIENT_SECRET: 'sim-ekartutani-secret',
   BPJS_CONS_ID: 'sutasoma',
   BPJS_SECRET: 'sim-bpjs-secret',
+  BANK_CLIENT_ID: 'sutasoma',
+  BANK_CLIENT_SECRET: 'sim-bank-secret',
+  BANK_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-bank-webhook-secret-32-bytes!!').toString('base64')}`,
 };
+// A SNAP client key pair made for this run only: the bank adapter signs, the simulated bank verifies.
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+demoCredentials.BANK_PRIVATE_KEY = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const services = [
-  { name: 'partner-sim', port: 9090, env: {} },
+  { name: 'partner-sim', port: 9090, env: { SIM_BANK_CLIENT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString() } },
   { name: 'gateway', port: 8080, env: { DEMO_MODE: 'true', DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? 'sutasoma-demo' } },
   ...['simluhtan', 'ekartutani', 'bpjs', 'plkk', 'bank', 'hospital'].map((s, i) => ({
     name: `${s}-adapter`, port: 8081 + i, env: { ...demoCredentials, PARTNER_BASE_URL: `${SIM}/${s}` },

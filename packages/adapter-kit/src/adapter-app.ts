@@ -1,6 +1,6 @@
 import type { PartnerSystem, StepName } from '@sutasoma/contracts';
 import { PartnerClient } from '@sutasoma/partner-client';
-import { buildService, createLogger, createRedis, pingRedis, type Logger, type ServiceApp } from '@sutasoma/service-kit';
+import { buildService, createLogger, createRedis, pingRedis, type Logger, type Redis, type ServiceApp } from '@sutasoma/service-kit';
 import type { AdapterEnv } from './config.ts';
 import { StepWorker, type StepHandler } from './step-worker.ts';
 
@@ -12,7 +12,15 @@ export interface AdapterDefinition {
   system: PartnerSystem;
   config: AdapterEnv;
   /** The partner's step handlers, built on the adapter's breaker-wrapped client. */
-  handlers: (client: PartnerClient) => Partial<Record<StepName, StepHandler>>;
+  handlers: (client: PartnerClient, ctx: AdapterContext) => Partial<Record<StepName, StepHandler>>;
+  /** Routes the partner calls (webhooks); they publish through the worker. */
+  routes?: (app: ServiceApp, worker: StepWorker, ctx: AdapterContext) => Promise<void>;
+}
+
+/** What handlers and routes may share: a Redis connection and the key prefix to keep their keys under. */
+export interface AdapterContext {
+  redis: Redis;
+  prefix: string;
 }
 
 declare module 'fastify' {
@@ -27,13 +35,14 @@ export async function buildAdapterApp(def: AdapterDefinition, deps: AdapterDeps 
   const { config, system } = def;
   const name = `${system}-adapter`;
   const logger = deps.logger ?? createLogger({ name, level: config.LOG_LEVEL });
-  const ping = createRedis(config.REDIS_URL, 'producer');
-  ping.on('error', () => {});
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  redis.on('error', () => {});
+  const ctx: AdapterContext = { redis, prefix: config.QUEUE_PREFIX };
 
   const app = await buildService({
     name,
     logger,
-    readiness: async () => ({ redis: await pingRedis(ping), breaker: client.state === 'open' ? 'open' : 'ok' }),
+    readiness: async () => ({ redis: await pingRedis(redis), breaker: client.state === 'open' ? 'open' : 'ok' }),
   });
   const client = new PartnerClient({
     system,
@@ -54,7 +63,7 @@ export async function buildAdapterApp(def: AdapterDefinition, deps: AdapterDeps 
   const worker = new StepWorker({
     system,
     client,
-    handlers: def.handlers(client),
+    handlers: def.handlers(client, ctx),
     redisUrl: config.REDIS_URL,
     prefix: config.QUEUE_PREFIX,
     logger,
@@ -67,11 +76,12 @@ export async function buildAdapterApp(def: AdapterDefinition, deps: AdapterDeps 
   app.decorate('stepWorker', worker);
 
   app.get('/breaker', { schema: { hide: true } }, async () => client.snapshot());
+  await def.routes?.(app, worker, ctx);
   app.addHook('onReady', async () => worker.start());
   app.addHook('onClose', async () => {
     await worker.close();
     await client.close();
-    await ping.quit().catch(() => {});
+    await redis.quit().catch(() => {});
   });
   return app;
 }

@@ -135,6 +135,13 @@ export class StepWorker {
     throw Worker.RateLimitError();
   }
 
+  /** Publishes an event the partner caused by itself (a webhook), validated like every other. */
+  async publishEvent(event: StepEvent): Promise<void> {
+    const e = StepEvent.parse(event);
+    this.jobsTotal.inc({ system: this.opts.system, step: e.step, outcome: e.outcome, code: e.errorCode ?? e.reasonCode ?? '' });
+    await this.events.add('step-event', e, { ...EVENT_JOB_OPTIONS, jobId: jobIds.event(e) });
+  }
+
   private async publish(job: StepJob, attempt: number, outcome: StepOutcome, extra: Partial<StepEvent> & { durationMs: number }): Promise<void> {
     const event = StepEvent.parse({
       operationId: job.operationId,
@@ -145,8 +152,7 @@ export class StepWorker {
       at: new Date().toISOString(),
       ...extra,
     });
-    this.jobsTotal.inc({ system: this.opts.system, step: job.step, outcome, code: event.errorCode ?? event.reasonCode ?? '' });
-    await this.events.add('step-event', event, { ...EVENT_JOB_OPTIONS, jobId: jobIds.event(event) });
+    await this.publishEvent(event);
   }
 
   async close(): Promise<void> {

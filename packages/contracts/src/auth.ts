@@ -19,5 +19,7 @@ export const Principal = z.object({
   sub: z.string(),
   role: Role,
   villages: z.array(z.string()).default([]),
+  /** The agent's collection account at the bank: cash collected at the door is paid from it. */
+  collectionAccount: z.string().optional(),
 });
 export type Principal = z.infer<typeof Principal>;

@@ -41,7 +41,7 @@ export const EXTERNAL_STEPS: ReadonlySet<StepName> = new Set(['bank.await_paymen
 
 const Rupiah = z.number().int().positive();
 export const AgentCashInput = z.object({ sourceAccountNo: z.string().regex(/^\d{6,20}$/), amount: Rupiah });
-export const CreateVaInput = z.object({ virtualAccountNo: z.string(), customerNo: z.string(), name: z.string(), amount: Rupiah, expiresAt: z.string() });
+export const CreateVaInput = z.object({ customerNo: z.string().regex(/^\d{1,20}$/), name: z.string(), amount: Rupiah, expiresAt: z.string() });
 export const CardDebitInput = z.object({ nik: z.string().regex(/^\d{16}$/), amount: Rupiah });
 export const PostContributionInput = z.object({
   kpj: z.string().regex(/^\d{11}$/),

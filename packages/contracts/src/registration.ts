@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { findVillage } from './regions.ts';
 import { nikMismatch, parseNik } from './nik.ts';
+import { todayInSoppeng } from './time.ts';
 import { StepName, PartnerSystem } from './queues.ts';
 
 export const RegistrationStatus = z.enum(['accepted', 'verifying', 'registered', 'rejected', 'failed']);
@@ -41,7 +42,7 @@ export function buildRegistrationRequest(rules: RegistrationRules) {
       fullName: z.string().trim().min(2).max(100),
       birthDate: isoDate.refine(isRealDate, 'is not a real calendar date').refine((v) => {
         if (!isRealDate(v)) return true;
-        const age = ageOn(v, new Date().toISOString().slice(0, 10));
+        const age = ageOn(v, todayInSoppeng());
         return age >= rules.minAge && age <= rules.maxAge;
       }, `gives an age outside the program's limits (${rules.minAge} to ${rules.maxAge})`),
       sex: z.enum(['M', 'F']),

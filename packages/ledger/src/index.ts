@@ -1,5 +1,5 @@
 export { createPool, withTransaction, pingDb, SCHEMA_NAME, type DbOptions, type Pool, type PoolClient } from './db.ts';
 export { migrate } from './migrate.ts';
 export { enqueue, OutboxRelay, type OutboxMessage, type OutboxRelayOptions } from './outbox.ts';
-export { claimIdempotencyKey, recordIdempotencyKey, hashBody, type IdempotencyScope, type IdempotencyOutcome } from './idempotency.ts';
+export { hashBody, type IdempotencyScope } from './idempotency.ts';
 export { acceptOperation, type NewOperation, type AcceptOutcome } from './accept.ts';

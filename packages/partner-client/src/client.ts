@@ -116,6 +116,11 @@ export class PartnerClient {
     }
   }
 
+  /** The path as the partner sees it, base path included: what request signatures cover. */
+  fullPath(path: string): string {
+    return `${this.basePath}${path}`;
+  }
+
   get state(): BreakerState {
     return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half_open' : 'closed';
   }

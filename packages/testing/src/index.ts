@@ -2,5 +2,5 @@ export { testDatabaseUrl, testRedisUrl, randomSuffix } from './env.ts';
 export { createTestSchema, type TestSchema } from './db.ts';
 export { createTestPrefix, deleteKeys, type TestPrefix } from './redis.ts';
 export { startServiceProcess, freePort, type ServiceProcess, type StartOptions } from './process.ts';
-export { startPartners, SIM_CREDENTIALS, type Partners } from './system.ts';
+export { startPartners, bankKeyPair, SIM_CREDENTIALS, type Partners, type AdapterName } from './system.ts';
 export { waitFor } from './wait.ts';

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { startServiceProcess, type ServiceProcess } from './process.ts';
 import { testRedisUrl } from './env.ts';
 
@@ -8,24 +9,45 @@ export const SIM_CREDENTIALS = {
   EKARTUTANI_CLIENT_SECRET: 'sim-ekartutani-secret',
   BPJS_CONS_ID: 'sutasoma',
   BPJS_SECRET: 'sim-bpjs-secret',
+  BANK_CLIENT_ID: 'sutasoma',
+  BANK_CLIENT_SECRET: 'sim-bank-secret',
+  BANK_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-bank-webhook-secret-32-bytes!!').toString('base64')}`,
 };
+
+/** A fresh SNAP client key pair: the adapter signs with the private key, the simulated bank verifies. */
+export function bankKeyPair(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+export type AdapterName = 'simluhtan' | 'ekartutani' | 'bpjs' | 'bank';
 
 export interface Partners {
   sim: ServiceProcess;
-  adapters: Record<'simluhtan' | 'ekartutani' | 'bpjs', ServiceProcess>;
+  adapters: Record<AdapterName, ServiceProcess>;
   stop: () => Promise<void>;
 }
 
 /**
- * The partner simulator and the registration flow's three adapters, each its own process, on the
- * test's queue prefix. `adapterEnv` tunes breakers, retries and locks for a test's time scale.
+ * The partner simulator and the adapters the registration and contribution flows use, each its
+ * own process, on the test's queue prefix. `adapterEnv` tunes breakers, retries and locks for a
+ * test's time scale.
  */
 export async function startPartners(prefix: string, adapterEnv: Record<string, string> = {}): Promise<Partners> {
-  const sim = await startServiceProcess({ service: 'partner-sim', env: {} });
-  const env = { ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, ...adapterEnv };
-  const [simluhtan, ekartutani, bpjs] = await Promise.all((['simluhtan', 'ekartutani', 'bpjs'] as const).map((s) =>
+  const keys = bankKeyPair();
+  const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey } });
+  const env = { ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, ...adapterEnv };
+  const names: AdapterName[] = ['simluhtan', 'ekartutani', 'bpjs', 'bank'];
+  const started = await Promise.all(names.map((s) =>
     startServiceProcess({ service: `${s}-adapter`, env: { ...env, PARTNER_BASE_URL: `${sim.url}/${s}` } })));
-  const adapters = { simluhtan: simluhtan!, ekartutani: ekartutani!, bpjs: bpjs! };
+  const adapters = Object.fromEntries(names.map((n, i) => [n, started[i]!])) as Record<AdapterName, ServiceProcess>;
+  const hook = await fetch(`${sim.url}/_sim/bank/webhook`, {
+    method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${adapters.bank.url}/webhooks/bank/payments` }),
+  });
+  if (!hook.ok) throw new Error(`the simulated bank refused the webhook URL: ${hook.status}`);
   return {
     sim,
     adapters,

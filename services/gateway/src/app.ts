@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS } from '@sutasoma/contracts';
 import { OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
 import { Counter, buildService, createLogger, createRedis, pingRedis, type Logger, type ServiceApp } from '@sutasoma/service-kit';
-import type { Config } from './config.ts';
+import { contributionRules, feeRules, type Config } from './config.ts';
 import { buildFlows } from './flows/index.ts';
 import { Reconciler } from './jobs/reconciler.ts';
 import { createStepEventWorker } from './jobs/step-events.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { demoAuthRoutes } from './routes/auth.ts';
+import { contributionRoutes } from './routes/contributions.ts';
+import { participantRoutes } from './routes/participants.ts';
 import { registrationRoutes } from './routes/registrations.ts';
 
 export interface GatewayDeps {
@@ -44,7 +46,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     onPublished: (messages) => { for (const m of messages) published.inc({ queue: m.queue }); },
   });
   const kick = () => void relay.kick();
-  const flows = buildFlows();
+  const flows = buildFlows(contributionRules(config), feeRules(config));
   const events = createStepEventWorker({
     pool, flows, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, logger, metrics: app.metrics, onApplied: kick,
   });
@@ -63,6 +65,9 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     rules: { minAge: config.MIN_AGE, maxAge: config.MAX_AGE, incomeBrackets: config.INCOME_BRACKETS },
     onAccepted: kick,
   });
+
+  await app.register(contributionRoutes, { pool, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
+  await app.register(participantRoutes, { pool, rules: contributionRules(config) });
 
   app.addHook('onReady', async () => {
     await relay.start();

@@ -31,6 +31,18 @@ export const ConfigSchema = z.object({
   MIN_AGE: z.coerce.number().int().min(0).default(15),
   MAX_AGE: z.coerce.number().int().min(1).default(65),
   INCOME_BRACKETS: csvInts('1000000,1500000,2000000,2500000,3000000,3500000,4000000,4500000,5000000'),
+  /** Contribution rules for BPU participants (PP 44/2015): integer rupiah, configuration. */
+  JKK_RATE_BPS: z.coerce.number().int().min(1).default(100),
+  JKK_MIN: z.coerce.number().int().min(0).default(10_000),
+  JKK_MAX: z.coerce.number().int().min(0).default(207_000),
+  JKM_AMOUNT: z.coerce.number().int().min(0).default(6_800),
+  CONTRIBUTION_MONTHS: csvInts('1,2,3,6,12'),
+  LAPSE_AFTER_MONTHS: z.coerce.number().int().min(1).default(3),
+  VA_EXPIRY_S: z.coerce.number().int().min(1).default(24 * 3600),
+  /** The agent's fees by the cooperation agreement (PKS). */
+  AGENT_FEE_BPS: z.coerce.number().int().min(0).default(750),
+  AGENT_SHARE_PERCENT: z.coerce.number().int().min(0).max(100).default(90),
+  AGENT_ACTIVATION_FEE: z.coerce.number().int().min(0).default(5_000),
   EVENTS_CONCURRENCY: z.coerce.number().int().min(1).default(32),
   RELAY_POLL_MS: z.coerce.number().int().positive().default(1_000),
   /** An unfinished operation untouched this long has its current step published again. */
@@ -43,5 +55,13 @@ export const ConfigSchema = z.object({
   if (c.MIN_AGE >= c.MAX_AGE) ctx.addIssue({ code: 'custom', path: ['MIN_AGE'], message: 'must be below MAX_AGE' });
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+export const contributionRules = (c: Config) => ({
+  jkkRateBps: c.JKK_RATE_BPS, jkkMin: c.JKK_MIN, jkkMax: c.JKK_MAX, jkmAmount: c.JKM_AMOUNT,
+  allowedMonths: c.CONTRIBUTION_MONTHS, lapseAfterMonths: c.LAPSE_AFTER_MONTHS,
+});
+export const feeRules = (c: Config) => ({
+  contributionBps: c.AGENT_FEE_BPS, agentSharePercent: c.AGENT_SHARE_PERCENT, activationFee: c.AGENT_ACTIVATION_FEE,
+});
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(ConfigSchema, env);

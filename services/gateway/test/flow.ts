@@ -16,11 +16,15 @@ export interface SimFarmer {
 export interface FlowUnderTest extends GatewayUnderTest {
   partners: Partners;
   agent: string;
-  farmers: (kind: 'eligible' | 'no_group' | 'no_card' | 'already_participant', limit: number, offset?: number) => Promise<SimFarmer[]>;
+  farmers: (kind: 'eligible' | 'no_group' | 'no_card' | 'already_participant', limit: number, offset?: number, extra?: string) => Promise<SimFarmer[]>;
   register: (farmer: SimFarmer, key?: string) => Promise<{ id: string; status: number }>;
   registration: (id: string) => Promise<{ status: string; kpj: string | null; reason: { code: string } | null; steps: { name: string; state: string; attempts: number; lastErrorCode: string | null }[]; farmer: { card: { found: boolean } | null } }>;
   settled: (id: string, timeoutMs?: number) => Promise<Awaited<ReturnType<FlowUnderTest['registration']>>>;
   participantsAtBpjs: (nik: string) => Promise<number>;
+  /** Registers `count` farmers of a kind and waits until each is registered; returns them with their KPJ. */
+  participants: (count: number, offset: number, kind?: 'eligible' | 'no_card') => Promise<(SimFarmer & { kpj: string })[]>;
+  get: (url: string, token?: string) => Promise<{ status: number; body: any }>;
+  post: (url: string, body: unknown, opts?: { key?: string; token?: string }) => Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   sim: (method: string, path: string, body?: unknown) => Promise<Response>;
 }
 
@@ -41,14 +45,34 @@ export async function startFlow(t: Test, opts: { gatewayEnv?: Record<string, str
     partners,
     agent,
     sim,
-    farmers: async (kind, limit, offset = 0) =>
-      ((await (await sim('GET', `/_sim/farmers?kecamatan=Lalabata&case=${kind}&limit=${limit}&offset=${offset}`)).json()) as { items: SimFarmer[] }).items,
+    farmers: async (kind, limit, offset = 0, extra = '') =>
+      ((await (await sim('GET', `/_sim/farmers?kecamatan=Lalabata&case=${kind}&limit=${limit}&offset=${offset}${extra}`)).json()) as { items: SimFarmer[] }).items,
     register: async (farmer, key = `k-${crypto.randomUUID()}`) => {
       const res = await gw.app.inject({ method: 'POST', url: '/v1/registrations', headers: { authorization: `Bearer ${agent}`, 'idempotency-key': key }, payload: farmer });
       return { id: res.json().id, status: res.statusCode };
     },
     registration: async (id) => (await gw.app.inject({ url: `/v1/registrations/${id}`, headers: { authorization: `Bearer ${agent}` } })).json(),
     settled: (id, timeoutMs = 20_000) => waitFor(() => flow.registration(id), (r) => ['registered', 'rejected', 'failed'].includes(r.status), { timeoutMs, what: `registration ${id} to settle` }),
+    get: async (url, token = agent) => {
+      const res = await gw.app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+      return { status: res.statusCode, body: res.json() };
+    },
+    post: async (url, body, o = {}) => {
+      const res = await gw.app.inject({
+        method: 'POST', url, payload: body as object,
+        headers: { authorization: `Bearer ${o.token ?? agent}`, 'idempotency-key': o.key ?? `k-${crypto.randomUUID()}` },
+      });
+      return { status: res.statusCode, body: res.json(), headers: res.headers };
+    },
+    participants: async (count, offset, kind = 'eligible') => {
+      const farmers = await flow.farmers(kind, count, offset, kind === 'eligible' ? '&cardStatus=ACTIVE' : '');
+      const ids = await Promise.all(farmers.map(async (f) => (await flow.register(f)).id));
+      const regs = await Promise.all(ids.map((id) => flow.settled(id)));
+      return farmers.map((f, i) => {
+        if (regs[i]!.status !== 'registered') throw new Error(`fixture farmer not registered: ${JSON.stringify(regs[i])}`);
+        return { ...f, kpj: regs[i]!.kpj! };
+      });
+    },
     participantsAtBpjs: async (nik) => ((await (await sim('GET', `/_sim/bpjs/participants?nik=${nik}`)).json()) as { count: number }).count,
   };
   return flow;

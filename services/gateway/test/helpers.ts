@@ -40,7 +40,7 @@ export async function startGateway(t: Test, env: Record<string, string> = {}): P
   });
   const token = (username: string, extra: Record<string, unknown> = {}) => {
     const a = DEMO_ACCOUNTS.find((x) => x.username === username)!;
-    return app.jwt.sign({ sub: a.username, role: a.role, villages: a.villages, ...extra });
+    return app.jwt.sign({ sub: a.username, role: a.role, villages: a.villages, ...(a.collectionAccount ? { collectionAccount: a.collectionAccount } : {}), ...extra });
   };
   return { app, db, queues, token };
 }

@@ -58,7 +58,7 @@ t.test('an operator can follow one registration through every adapter\'s log, an
   const [farmer] = await flow.farmers('eligible', 1, 500);
   const { id } = await flow.register(farmer!);
   t.equal((await flow.settled(id)).status, 'registered');
-  for (const adapter of Object.values(flow.partners.adapters)) {
+  for (const adapter of [flow.partners.adapters.simluhtan, flow.partners.adapters.ekartutani, flow.partners.adapters.bpjs]) {
     const lines = adapter.output().split('\n').filter((l) => l.includes(id));
     t.ok(lines.length >= 1, `${adapter.name} logged the registration's operationId`);
     t.ok(lines.every((l) => JSON.parse(l).correlationId), `${adapter.name} lines carry the correlation id`);

@@ -20,6 +20,24 @@ export interface RegisterParticipant {
   phone?: string | undefined;
 }
 
+export interface PostContribution {
+  requestId: string;
+  kpj: string;
+  months: number;
+  periodStart: string;
+  amount: number;
+  channel: 'agent_cash' | 'bank_va' | 'kartu_tani_debit';
+  bankReference: string;
+}
+
+export type PostOutcome =
+  | { kind: 'posted'; receipt: string; periodStart: string; periodEnd: string }
+  | { kind: 'unknown_participant' }
+  | { kind: 'refused'; status: number; message: string };
+
+const Posted = z.object({ noTandaTerima: z.string(), periodeAwal: z.string(), periodeAkhir: z.string() });
+const CHANNEL = { agent_cash: 'AGEN', bank_va: 'VA', kartu_tani_debit: 'DEBIT_KARTU_TANI' } as const;
+
 export type RegisterOutcome =
   | { kind: 'registered'; kpj: string }
   | { kind: 'already_participant' }
@@ -67,5 +85,29 @@ export class BpjsClient {
       throw new PartnerError(PartnerErrorCode.badResponse, `BPJS answered code ${envelope.data.metaData.code} without a KPJ`, { retryable: false, status: res.status });
     }
     return { kind: 'registered', kpj: registered.data.kpj };
+  }
+
+  /** Posts a paid contribution; `requestId` makes a repeat return the first receipt. */
+  async postContribution(p: PostContribution): Promise<PostOutcome> {
+    const res = await this.http.send({
+      method: 'POST',
+      path: '/bpu/v1/iuran',
+      headers: this.headers(),
+      body: {
+        requestId: p.requestId, kpj: p.kpj, jumlahBulan: p.months, periodeAwal: p.periodStart,
+        jumlah: p.amount, kanal: CHANNEL[p.channel], referensiBank: p.bankReference,
+      },
+    });
+    const envelope = Envelope.safeParse(res.body);
+    if (!envelope.success) {
+      throw new PartnerError(PartnerErrorCode.badResponse, `BPJS answered ${res.status} without a metaData envelope`, { retryable: false, status: res.status });
+    }
+    if (res.status === 404) return { kind: 'unknown_participant' };
+    if (res.status >= 400) return { kind: 'refused', status: res.status, message: envelope.data.metaData.message };
+    const posted = Posted.safeParse(envelope.data.response);
+    if (!posted.success) {
+      throw new PartnerError(PartnerErrorCode.badResponse, 'BPJS answered without a receipt', { retryable: false, status: res.status });
+    }
+    return { kind: 'posted', receipt: posted.data.noTandaTerima, periodStart: posted.data.periodeAwal, periodEnd: posted.data.periodeAkhir };
   }
 }

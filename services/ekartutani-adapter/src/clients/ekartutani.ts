@@ -11,6 +11,11 @@ const Kartu = z.object({
   }),
 });
 
+const Debited = z.object({ debitId: z.string(), amount: z.number().int(), status: z.literal('SUCCESS') });
+const ErrorBody = z.object({ error: z.object({ code: z.string() }) });
+
+export type Debit = { kind: 'debited'; debitId: string; amount: number } | { kind: 'refused'; code: string; status: number };
+
 export type Card = { found: false } | { found: true; cardNumber: string; status: 'active' | 'blocked'; bankCode: string; account: string };
 
 const mask = (v: string) => `${'*'.repeat(Math.max(0, v.length - 4))}${v.slice(-4)}`;
@@ -34,5 +39,24 @@ export class EKartuTaniClient {
     }
     const k = body.data.kartu;
     return { found: true, cardNumber: k.nomorKartu, status: k.status === 'ACTIVE' ? 'active' : 'blocked', bankCode: k.bank.kode, account: k.nomorRekening };
+  }
+
+  /** Debits the account linked to the farmer's card; `reference` makes a repeat return the first answer. */
+  async debit(nik: string, amount: number, reference: string): Promise<Debit> {
+    const res = await this.http.send({
+      method: 'POST',
+      path: '/api/v1/debit',
+      headers: { 'x-client-id': this.clientId, 'x-client-secret': this.secret },
+      body: { nik, amount, reference },
+    });
+    if (res.status >= 400) {
+      const code = ErrorBody.safeParse(res.body);
+      return { kind: 'refused', code: code.success ? code.data.error.code : `HTTP_${res.status}`, status: res.status };
+    }
+    const body = Debited.safeParse(res.body);
+    if (!body.success) {
+      throw new PartnerError(PartnerErrorCode.badResponse, `e-Kartu Tani answered a debit ${res.status} with an unexpected body`, { retryable: false, status: res.status });
+    }
+    return { kind: 'debited', debitId: body.data.debitId, amount: body.data.amount };
   }
 }

@@ -51,6 +51,8 @@ export interface FlowDefinition {
   status: (steps: readonly StepRow[]) => string;
   /** Side effects in the same transaction when the status changes. */
   onStatusChange?: (tx: PoolClient, op: OperationRow, from: string, to: string) => Promise<void>;
+  /** A periodic pass for what time alone decides (an unpaid virtual account expiring); returns the ids it closed. */
+  sweep?: (tx: PoolClient) => Promise<string[]>;
 }
 
 /** The partner's idempotency key: the same for every attempt, retry and replay of one step. */

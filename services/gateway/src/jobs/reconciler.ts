@@ -33,6 +33,11 @@ export class Reconciler {
 
   async runOnce(): Promise<number> {
     try {
+      for (const flow of this.opts.flows.values()) {
+        if (!flow.sweep) continue;
+        const closed = await withTransaction(this.opts.pool, (tx) => flow.sweep!(tx));
+        for (const id of closed) this.opts.logger.info({ operationId: id, kind: flow.kind }, 'operation closed by time');
+      }
       const ids = await withTransaction(this.opts.pool, (tx) => recoverStale(tx, this.opts.flows, this.opts.staleMs));
       for (const id of ids) this.opts.logger.warn({ operationId: id }, 'operation stalled: current step republished');
       if (ids.length > 0) {

@@ -28,7 +28,7 @@ export async function demoAuthRoutes(app: ServiceApp, opts: AuthRoutesOptions) {
     if (!account || !same(request.body.password, opts.password)) {
       throw new AppError(401, ErrorCode.invalidCredentials, 'Unauthorized', { detail: 'Unknown username or wrong password.' });
     }
-    const accessToken = app.jwt.sign({ sub: account.username, role: account.role, villages: account.villages }, { expiresIn: opts.ttlSeconds });
+    const accessToken = app.jwt.sign({ sub: account.username, role: account.role, villages: account.villages, ...(account.collectionAccount ? { collectionAccount: account.collectionAccount } : {}) }, { expiresIn: opts.ttlSeconds });
     return { accessToken, tokenType: 'Bearer' as const, expiresIn: opts.ttlSeconds };
   });
 }

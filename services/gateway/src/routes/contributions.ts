@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import {
+  Contribution, ContributionAccepted, ErrorCode, IdempotencyKeyHeader, Problem, buildContributionRequest, monthlyContribution,
+  type ContributionRules, type ContributionStatus,
+} from '@sutasoma/contracts';
+import { acceptOperation, hashBody, type Pool } from '@sutasoma/ledger';
+import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
+import { newContribution, readContribution, type ContributionOrder } from '../flows/contribution-flow.ts';
+import { findParticipant } from '../participants.ts';
+
+export interface ContributionRoutesOptions {
+  pool: Pool;
+  rules: ContributionRules;
+  vaExpiryS: number;
+  onAccepted: () => void;
+}
+
+const SCOPE = 'POST /v1/contributions';
+
+export async function contributionRoutes(app: ServiceApp, opts: ContributionRoutesOptions) {
+  const { pool, rules } = opts;
+
+  app.post('/v1/contributions', {
+    onRequest: app.requireRole('agent', 'supervisor'),
+    schema: {
+      summary: 'Collect a contribution and post it at BPJS',
+      description: 'The gateway computes the amount (months × the monthly contribution of the participant\'s income bracket); an amount sent must equal it. '
+        + 'agent_cash pays from the agent\'s collection account at once; bank_va issues a virtual account the farmer pays; kartu_tani_debit debits the account linked to the farmer card. '
+        + 'Once paid, BPJS posts it and coverage extends to the end of the last month bought.',
+      tags: ['contributions'],
+      security: [{ bearerAuth: [] }],
+      headers: z.looseObject({ 'idempotency-key': IdempotencyKeyHeader }),
+      body: buildContributionRequest(rules),
+      response: { 202: ContributionAccepted, 400: Problem, 401: Problem, 403: Problem, 409: Problem, 413: Problem, 422: Problem },
+    },
+  }, async (request, reply) => {
+    const principal = request.principal;
+    const body = request.body;
+    const participant = await findParticipant(pool, body.kpj ? { kpj: body.kpj } : { nik: body.nik! });
+    if (!participant || (principal.role === 'agent' && !principal.villages.includes(participant.village_code))) {
+      const field = body.kpj ? 'kpj' : 'nik';
+      throw new AppError(422, ErrorCode.unknownParticipant, 'Unknown participant', {
+        detail: 'No participant registered through SUTASOMA matches, in the villages this token may act for.',
+        errors: [{ field, code: ErrorCode.unknownParticipant, message: 'is not a participant this agent serves' }],
+      });
+    }
+    const monthly = monthlyContribution(rules, Number(participant.declared_income));
+    const amount = monthly * body.months;
+    if (body.amount !== undefined && body.amount !== amount) {
+      throw problems.validation([{ field: 'amount', code: ErrorCode.amountMismatch, message: `must be ${amount}: ${body.months} month(s) of Rp ${monthly}` }],
+        'The amount does not match the contribution due.');
+    }
+    if (body.channel === 'kartu_tani_debit' && !participant.has_card) {
+      throw new AppError(422, ErrorCode.channelUnavailable, 'Channel unavailable', {
+        detail: 'This participant has no active farmer card to debit.',
+        errors: [{ field: 'channel', code: ErrorCode.channelUnavailable, message: 'kartu_tani_debit needs an active e-Kartu Tani card' }],
+      });
+    }
+    if (body.channel === 'agent_cash' && !principal.collectionAccount) {
+      throw new AppError(422, ErrorCode.channelUnavailable, 'Channel unavailable', {
+        detail: 'This token has no collection account to pay collected cash from.',
+        errors: [{ field: 'channel', code: ErrorCode.channelUnavailable, message: 'agent_cash needs the agent\'s collection account' }],
+      });
+    }
+    const order: ContributionOrder = {
+      kpj: participant.kpj,
+      nik: participant.nik,
+      months: body.months,
+      channel: body.channel,
+      amount,
+      ...(body.channel === 'agent_cash' ? { sourceAccountNo: principal.collectionAccount } : {}),
+      ...(body.channel === 'bank_va' ? { payerName: participant.full_name, vaExpiresAt: new Date(Date.now() + opts.vaExpiryS * 1000).toISOString() } : {}),
+    };
+    const key = { principal: principal.sub, scope: SCOPE, key: request.headers['idempotency-key'] };
+    let outcome;
+    try {
+      outcome = await acceptOperation(pool, key, hashBody(body), newContribution({
+        agentId: principal.sub, villageCode: participant.village_code, correlationId: String(request.id), order,
+      }));
+    } catch (err) {
+      throw problems.unavailable('The ledger could not commit the contribution; nothing was accepted. Retry with the same Idempotency-Key.', err);
+    }
+    switch (outcome.kind) {
+      case 'in_progress':
+        throw problems.conflict(ErrorCode.idempotencyInProgress, 'A request with this Idempotency-Key is still being processed; retry shortly.');
+      case 'mismatch':
+        throw problems.unprocessable(ErrorCode.idempotencyKeyReused, `This Idempotency-Key was used for contribution ${outcome.id} with a different body.`);
+      case 'conflict':
+        throw problems.conflict(ErrorCode.contributionInProgress, `This participant has a contribution still open${outcome.id ? ` (${outcome.id})` : ''}; it must be posted, fail or expire first.`);
+      case 'new':
+        opts.onAccepted();
+        request.log.info({ operationId: outcome.id, correlationId: request.id, kpj: participant.kpj, channel: body.channel, months: body.months, amount }, 'contribution accepted');
+        break;
+      case 'replay':
+        reply.header('idempotent-replayed', 'true');
+        break;
+    }
+    reply.header('location', `/v1/contributions/${outcome.id}`);
+    return reply.code(202).send({ id: outcome.id, status: outcome.status as ContributionStatus, amount, createdAt: outcome.createdAt.toISOString() });
+  });
+
+  app.get('/v1/contributions/:id', {
+    onRequest: app.requireRole('agent', 'supervisor', 'ops'),
+    schema: {
+      summary: 'A contribution: its state, bank reference, BPJS receipt and the coverage it bought',
+      tags: ['contributions'],
+      security: [{ bearerAuth: [] }],
+      params: z.object({ id: z.uuid() }),
+      response: { 200: Contribution, 400: Problem, 401: Problem, 404: Problem },
+    },
+  }, async (request) => {
+    const c = await readContribution(pool, request.params.id);
+    const p = request.principal;
+    if (!c || (p.role === 'agent' && !p.villages.includes(c.villageCode))) throw problems.notFound(`No contribution ${request.params.id}.`);
+    const { villageCode: _village, ...body } = c;
+    return body;
+  });
+}
