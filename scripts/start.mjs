@@ -49,6 +49,9 @@ for (const s of services) {
     cwd: root,
     env: { ...base, ...s.env, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C reaches only this script, which then stops each service once,
+    // gracefully (a second signal would make a service exit without draining).
+    detached: true,
   });
   const label = s.name.padEnd(19);
   const relay = (stream) => (chunk) => {
@@ -76,6 +79,7 @@ async function stop(code = 0) {
   ]);
   process.exit(code);
 }
+process.on('exit', () => { for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL'); });
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 

@@ -67,7 +67,7 @@ export const registrationFlow: FlowDefinition = {
     // The participant exists from here on; it is covered once its first contribution is posted.
     await tx.query(
       `INSERT INTO participants (kpj, nik, registration_id, agent_id, village_code, declared_income, has_card)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kpj) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [op.result['kpj'], op.nik, op.id, op.agent_id, op.village_code, req.declaredMonthlyIncome,
         (op.result['card'] as { found?: boolean; status?: string } | undefined)?.found === true && (op.result['card'] as { status?: string }).status === 'active'],
     );
