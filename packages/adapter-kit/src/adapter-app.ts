@@ -35,7 +35,8 @@ export async function buildAdapterApp(def: AdapterDefinition, deps: AdapterDeps 
   const { config, system } = def;
   const name = `${system}-adapter`;
   const logger = deps.logger ?? createLogger({ name, level: config.LOG_LEVEL });
-  const redis = createRedis(config.REDIS_URL, 'producer');
+  // Queued while connecting (a webhook may arrive as the service starts), failing fast once down.
+  const redis = createRedis(config.REDIS_URL, 'producer', { enableOfflineQueue: true });
   redis.on('error', () => {});
   const ctx: AdapterContext = { redis, prefix: config.QUEUE_PREFIX };
 
