@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { PartnerSystem, StepName } from './queues.ts';
-import { StepState } from './registration.ts';
+import { OperationStep } from './registration.ts';
 
 /**
  * Contribution rules for BPU participants (PP 44/2015, Permenaker 1/2016): JKK is a rate of the
@@ -50,15 +49,6 @@ export function buildContributionRequest(rules: ContributionRules) {
 }
 export type ContributionRequest = z.infer<ReturnType<typeof buildContributionRequest>>;
 
-export const ContributionStep = z.object({
-  name: StepName,
-  system: PartnerSystem,
-  state: StepState,
-  attempts: z.number().int(),
-  lastErrorCode: z.string().nullable(),
-  updatedAt: z.string(),
-});
-
 export const Contribution = z.object({
   id: z.uuid(),
   status: ContributionStatus,
@@ -72,7 +62,7 @@ export const Contribution = z.object({
   bpjsReceipt: z.string().nullable(),
   coverage: z.object({ from: Period, to: Period }).nullable().describe('the months this contribution bought, once posted'),
   reason: z.object({ code: z.string(), detail: z.string() }).nullable(),
-  steps: z.array(ContributionStep),
+  steps: z.array(OperationStep),
   createdAt: z.string(),
   updatedAt: z.string(),
 }).meta({ id: 'Contribution' });

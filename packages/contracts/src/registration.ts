@@ -69,7 +69,8 @@ export function buildRegistrationRequest(rules: RegistrationRules) {
 }
 export type RegistrationRequest = z.infer<ReturnType<typeof buildRegistrationRequest>>;
 
-export const RegistrationStep = z.object({
+/** One step of an operation, as clients and operators see it. */
+export const OperationStep = z.object({
   name: StepName,
   system: PartnerSystem,
   state: StepState,
@@ -93,7 +94,7 @@ export const Registration = z.object({
     extensionWorker: z.object({ id: z.string(), name: z.string() }).nullable(),
     card: z.object({ found: z.boolean(), cardNumberMasked: z.string().optional(), status: z.string().optional() }).nullable(),
   }),
-  steps: z.array(RegistrationStep),
+  steps: z.array(OperationStep),
   createdAt: z.string(),
   updatedAt: z.string(),
 }).meta({ id: 'Registration' });

@@ -7,6 +7,7 @@ import { acceptOperation, hashBody, type Pool } from '@sutasoma/ledger';
 import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { newContribution, readContribution, type ContributionOrder } from '../flows/contribution-flow.ts';
 import { findParticipant } from '../participants.ts';
+import { answerAcceptance } from './accepted.ts';
 
 export interface ContributionRoutesOptions {
   pool: Pool;
@@ -80,23 +81,15 @@ export async function contributionRoutes(app: ServiceApp, opts: ContributionRout
     } catch (err) {
       throw problems.unavailable('The ledger could not commit the contribution; nothing was accepted. Retry with the same Idempotency-Key.', err);
     }
-    switch (outcome.kind) {
-      case 'in_progress':
-        throw problems.conflict(ErrorCode.idempotencyInProgress, 'A request with this Idempotency-Key is still being processed; retry shortly.');
-      case 'mismatch':
-        throw problems.unprocessable(ErrorCode.idempotencyKeyReused, `This Idempotency-Key was used for contribution ${outcome.id} with a different body.`);
-      case 'conflict':
-        throw problems.conflict(ErrorCode.contributionInProgress, `This participant has a contribution still open${outcome.id ? ` (${outcome.id})` : ''}; it must be posted, fail or expire first.`);
-      case 'new':
-        opts.onAccepted();
-        request.log.info({ operationId: outcome.id, correlationId: request.id, kpj: participant.kpj, channel: body.channel, months: body.months, amount }, 'contribution accepted');
-        break;
-      case 'replay':
-        reply.header('idempotent-replayed', 'true');
-        break;
+    const accepted = answerAcceptance(reply, outcome, {
+      noun: 'contribution', path: '/v1/contributions', conflictCode: ErrorCode.contributionInProgress,
+      conflictDetail: (id) => `This participant has a contribution still open${id ? ` (${id})` : ''}; it must be posted, fail or expire first.`,
+    });
+    if (accepted.isNew) {
+      opts.onAccepted();
+      request.log.info({ operationId: accepted.id, correlationId: request.id, kpj: participant.kpj, channel: body.channel, months: body.months, amount }, 'contribution accepted');
     }
-    reply.header('location', `/v1/contributions/${outcome.id}`);
-    return reply.code(202).send({ id: outcome.id, status: outcome.status as ContributionStatus, amount, createdAt: outcome.createdAt.toISOString() });
+    return { id: accepted.id, status: accepted.status as ContributionStatus, amount, createdAt: accepted.createdAt };
   });
 
   app.get('/v1/contributions/:id', {

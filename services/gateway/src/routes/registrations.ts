@@ -6,6 +6,7 @@ import {
 import { acceptOperation, hashBody, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
 import { problems, type ServiceApp } from '@sutasoma/service-kit';
 import { newRegistration, readRegistration } from '../flows/registration-flow.ts';
+import { answerAcceptance } from './accepted.ts';
 
 export interface RegistrationRoutesOptions {
   pool: Pool;
@@ -46,24 +47,15 @@ export async function registrationRoutes(app: ServiceApp, opts: RegistrationRout
     } catch (err) {
       throw problems.unavailable('The ledger could not commit the registration; nothing was accepted. Retry with the same Idempotency-Key.', err);
     }
-    switch (outcome.kind) {
-      case 'in_progress':
-        throw problems.conflict(ErrorCode.idempotencyInProgress, 'A request with this Idempotency-Key is still being processed; retry shortly.');
-      case 'mismatch':
-        throw problems.unprocessable(ErrorCode.idempotencyKeyReused, `This Idempotency-Key was used for registration ${outcome.id} with a different body.`);
-      case 'conflict':
-        throw problems.conflict(ErrorCode.registrationExists, `This farmer already has a registration${outcome.id ? ` (${outcome.id})` : ''} that is open or registered.`);
-      case 'new':
-        opts.onAccepted();
-        request.log.info({ operationId: outcome.id, correlationId: request.id, village: body.villageCode, agent: principal.sub }, 'registration accepted');
-        break;
-      case 'replay':
-        reply.header('idempotent-replayed', 'true');
-        break;
+    const accepted = answerAcceptance(reply, outcome, {
+      noun: 'registration', path: '/v1/registrations', conflictCode: ErrorCode.registrationExists,
+      conflictDetail: (id) => `This farmer already has a registration${id ? ` (${id})` : ''} that is open or registered.`,
+    });
+    if (accepted.isNew) {
+      opts.onAccepted();
+      request.log.info({ operationId: accepted.id, correlationId: request.id, village: body.villageCode, agent: principal.sub }, 'registration accepted');
     }
-    const accepted = { id: outcome.id, status: outcome.status as RegistrationStatus, createdAt: outcome.createdAt.toISOString() };
-    reply.header('location', `/v1/registrations/${accepted.id}`);
-    return reply.code(202).send(accepted);
+    return { id: accepted.id, status: accepted.status as RegistrationStatus, createdAt: accepted.createdAt };
   });
 
   app.get('/v1/registrations/:id', {
