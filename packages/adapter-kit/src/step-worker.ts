@@ -136,7 +136,7 @@ export class StepWorker {
   }
 
   /** Publishes an event the partner caused by itself (a webhook), validated like every other. */
-  async publishEvent(event: StepEvent): Promise<void> {
+  async publishEvent(event: z.input<typeof StepEvent>): Promise<void> {
     const e = StepEvent.parse(event);
     this.jobsTotal.inc({ system: this.opts.system, step: e.step, outcome: e.outcome, code: e.errorCode ?? e.reasonCode ?? '' });
     await this.events.add('step-event', e, { ...EVENT_JOB_OPTIONS, jobId: jobIds.event(e) });
@@ -148,6 +148,7 @@ export class StepWorker {
       correlationId: job.correlationId,
       step: job.step,
       attempt,
+      replay: job.replay,
       outcome,
       at: new Date().toISOString(),
       ...extra,

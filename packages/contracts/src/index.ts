@@ -2,6 +2,7 @@ export * from './auth.ts';
 export * from './contribution.ts';
 export * from './errors.ts';
 export * from './nik.ts';
+export * from './ops.ts';
 export * from './problem.ts';
 export * from './queues.ts';
 export * from './regions.ts';

@@ -74,6 +74,8 @@ export const StepJob = z.object({
   step: StepName,
   idempotencyKey: z.string(),
   input: z.record(z.string(), z.unknown()),
+  /** How many times an operator replayed this step: events of an earlier generation are stale. */
+  replay: z.number().int().min(0).default(0),
 });
 export type StepJob = z.infer<typeof StepJob>;
 
@@ -86,6 +88,7 @@ export const StepEvent = z.object({
   correlationId: z.string(),
   step: StepName,
   attempt: z.number().int().min(1),
+  replay: z.number().int().min(0).default(0),
   outcome: StepOutcome,
   result: z.record(z.string(), z.unknown()).optional(),
   reasonCode: z.string().optional(),
@@ -98,9 +101,9 @@ export type StepEvent = z.infer<typeof StepEvent>;
 
 /** Deterministic BullMQ job ids: adding the same step twice while it exists is a no-op. */
 export const jobIds = {
-  step: (operationId: string, step: StepName) => `${operationId}.${step}`,
-  event: (e: Pick<StepEvent, 'operationId' | 'step' | 'attempt' | 'outcome'>) =>
-    `${e.operationId}.${e.step}.${e.attempt}.${e.outcome}`,
+  step: (operationId: string, step: StepName, replay = 0) => `${operationId}.${step}${replay > 0 ? `.r${replay}` : ''}`,
+  event: (e: Pick<StepEvent, 'operationId' | 'step' | 'attempt' | 'outcome' | 'replay'>) =>
+    `${e.operationId}.${e.step}.${e.replay}.${e.attempt}.${e.outcome}`,
 };
 
 /** Results each step returns on success. */

@@ -10,6 +10,7 @@ import { authPlugin } from './plugins/auth.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { demoAuthRoutes } from './routes/auth.ts';
 import { contributionRoutes } from './routes/contributions.ts';
+import { opsRoutes } from './routes/ops.ts';
 import { participantRoutes } from './routes/participants.ts';
 import { registrationRoutes } from './routes/registrations.ts';
 
@@ -68,6 +69,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
 
   await app.register(contributionRoutes, { pool, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
   await app.register(participantRoutes, { pool, rules: contributionRules(config) });
+  await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, onReplayed: kick });
 
   app.addHook('onReady', async () => {
     await relay.start();

@@ -43,6 +43,9 @@ export const ConfigSchema = z.object({
   AGENT_FEE_BPS: z.coerce.number().int().min(0).default(750),
   AGENT_SHARE_PERCENT: z.coerce.number().int().min(0).max(100).default(90),
   AGENT_ACTIVATION_FEE: z.coerce.number().int().min(0).default(5_000),
+  /** Where each adapter answers, for the ops view of their breakers: `system=url,…`. */
+  ADAPTER_URLS: z.string().default('simluhtan=http://127.0.0.1:8081,ekartutani=http://127.0.0.1:8082,bpjs=http://127.0.0.1:8083,plkk=http://127.0.0.1:8084,bank=http://127.0.0.1:8085,hospital=http://127.0.0.1:8086')
+    .transform((s) => Object.fromEntries(s.split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]))),
   EVENTS_CONCURRENCY: z.coerce.number().int().min(1).default(32),
   RELAY_POLL_MS: z.coerce.number().int().positive().default(1_000),
   /** An unfinished operation untouched this long has its current step published again. */

@@ -1,5 +1,5 @@
 import type { Test } from 'tap';
-import { startPartners, waitFor, type Partners } from '@sutasoma/testing';
+import { createTestPrefix, startPartners, waitFor, type Partners } from '@sutasoma/testing';
 import { startGateway, type GatewayUnderTest } from './helpers.ts';
 
 export interface SimFarmer {
@@ -33,9 +33,11 @@ export interface FlowUnderTest extends GatewayUnderTest {
  * processes, all on this file's schema and queue prefix.
  */
 export async function startFlow(t: Test, opts: { gatewayEnv?: Record<string, string>; adapterEnv?: Record<string, string> } = {}): Promise<FlowUnderTest> {
-  const gw = await startGateway(t, opts.gatewayEnv);
-  const partners = await startPartners(gw.queues.prefix, opts.adapterEnv);
+  const queues = createTestPrefix();
+  const partners = await startPartners(queues.prefix, opts.adapterEnv);
   t.teardown(() => partners.stop());
+  const adapterUrls = Object.entries(partners.adapters).map(([system, p]) => `${system}=${p.url}`).join(',');
+  const gw = await startGateway(t, { ADAPTER_URLS: adapterUrls, ...opts.gatewayEnv }, queues);
   const agent = gw.token('demo-agent');
   const sim = (method: string, path: string, body?: unknown) => fetch(`${partners.sim.url}${path}`, {
     method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),

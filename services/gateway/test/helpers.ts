@@ -15,9 +15,8 @@ export interface GatewayUnderTest {
 }
 
 /** The real gateway on a schema and queue prefix of its own; closed and cleaned in teardown. */
-export async function startGateway(t: Test, env: Record<string, string> = {}): Promise<GatewayUnderTest> {
+export async function startGateway(t: Test, env: Record<string, string> = {}, queues: TestPrefix = createTestPrefix()): Promise<GatewayUnderTest> {
   const db = await createTestSchema();
-  const queues = createTestPrefix();
   const config = loadConfig({
     DATABASE_URL: db.databaseUrl,
     DB_SCHEMA: db.schema,

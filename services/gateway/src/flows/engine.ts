@@ -35,6 +35,8 @@ export interface StepRow {
   attempts: number;
   last_error_code: string | null;
   idempotency_key: string;
+  replays: number;
+  discarded: boolean;
   updated_at: Date | string;
 }
 
@@ -59,19 +61,20 @@ export interface FlowDefinition {
 export const idempotencyKeyFor = (operationId: string, step: StepName) => `${operationId}:${step}`;
 
 /** The outbox message that asks the step's adapter to do it; validated before it is written. */
-export function jobMessage(operationId: string, correlationId: string, step: StepName, input: Record<string, unknown>): OutboxMessage {
+export function jobMessage(operationId: string, correlationId: string, step: StepName, input: Record<string, unknown>, replay = 0): OutboxMessage {
   const payload = StepJob.parse({
     operationId,
     correlationId,
     step,
     idempotencyKey: idempotencyKeyFor(operationId, step),
     input: StepInputs[step].parse(input),
+    replay,
   });
-  return { queue: systemOf(step), name: step, jobId: jobIds.step(operationId, step), payload };
+  return { queue: systemOf(step), name: step, jobId: jobIds.step(operationId, step, replay), payload };
 }
 
-export async function stepMessage(flow: FlowDefinition, tx: PoolClient, op: OperationRow, step: StepName): Promise<OutboxMessage> {
-  return jobMessage(op.id, op.correlation_id, step, await flow.input(tx, op, step));
+export async function stepMessage(flow: FlowDefinition, tx: PoolClient, op: OperationRow, step: StepName, replay = 0): Promise<OutboxMessage> {
+  return jobMessage(op.id, op.correlation_id, step, await flow.input(tx, op, step), replay);
 }
 
 /** The first step not yet succeeded, in order. */
@@ -97,7 +100,8 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
   if (!op || !flow) return { effect: 'unknown_operation' };
   if (flow.terminal.includes(op.status)) return { effect: 'operation_closed', kind: op.kind, status: op.status };
   const step = op.steps.find((s) => s.step === e.step);
-  if (!step || step.state === 'succeeded' || step.state === 'rejected' || step.state === 'failed') {
+  // An event of a generation before the operator's last replay is stale: the step was reopened since.
+  if (!step || e.replay < step.replays || step.state === 'succeeded' || step.state === 'rejected' || step.state === 'failed') {
     return { effect: 'duplicate', kind: op.kind, status: op.status };
   }
 
@@ -138,7 +142,7 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
   const updated = { ...op, result };
   const outbox: OutboxMessage[] = [];
   if (after && after !== before && after.state === 'pending' && !EXTERNAL_STEPS.has(after.step) && !steps.some((s) => s.state === 'failed' || s.state === 'rejected')) {
-    outbox.push(await stepMessage(flow, tx, updated, after.step));
+    outbox.push(await stepMessage(flow, tx, updated, after.step, after.replays));
   }
   const status = flow.status(steps);
 
@@ -185,9 +189,9 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
  */
 export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, staleMs: number, limit = 200): Promise<string[]> {
   const terminal = [...new Set([...flows.values()].flatMap((f) => f.terminal))];
-  const { rows } = await tx.query<OperationRow & { current_step: StepName }>(
-    `SELECT o.*, s.step AS current_step FROM operations o
-       JOIN LATERAL (SELECT step FROM operation_steps WHERE operation_id = o.id AND state <> 'succeeded' ORDER BY seq LIMIT 1) s ON true
+  const { rows } = await tx.query<OperationRow & { current_step: StepName; current_replays: number }>(
+    `SELECT o.*, s.step AS current_step, s.replays AS current_replays FROM operations o
+       JOIN LATERAL (SELECT step, replays FROM operation_steps WHERE operation_id = o.id AND state <> 'succeeded' ORDER BY seq LIMIT 1) s ON true
      WHERE o.status <> ALL($1::text[]) AND o.updated_at < now() - make_interval(secs => $2::double precision / 1000)
        AND NOT (s.step = ANY($4::text[]))
      ORDER BY o.updated_at LIMIT $3 FOR UPDATE OF o SKIP LOCKED`,
@@ -195,7 +199,7 @@ export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, Fl
   );
   const live = rows.filter((op) => flows.has(op.kind));
   if (live.length === 0) return [];
-  await enqueue(tx, await Promise.all(live.map((op) => stepMessage(flows.get(op.kind)!, tx, op, op.current_step))));
+  await enqueue(tx, await Promise.all(live.map((op) => stepMessage(flows.get(op.kind)!, tx, op, op.current_step, op.current_replays))));
   const ids = live.map((r) => r.id);
   await tx.query(
     `WITH bumped AS (UPDATE operations SET recoveries = recoveries + 1, updated_at = now() WHERE id = ANY($1::uuid[]))
@@ -204,4 +208,59 @@ export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, Fl
     [ids, JSON.stringify(live.map((op) => ({ id: op.id, step: op.current_step })))],
   );
   return ids;
+}
+
+export type ReplayOutcome = 'replayed' | 'unknown_job' | 'not_failed' | 'was_discarded' | 'external_step';
+
+/**
+ * Reopens a failed step and publishes it again under its own idempotency key, so a replay of work
+ * that in fact succeeded at the partner changes nothing there. Runs in the caller's transaction.
+ */
+export async function replayStep(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, operationId: string, stepName: StepName, audit: { actor: string; reason: string }, dryRun: boolean): Promise<ReplayOutcome> {
+  const ops = await tx.query<OperationRow & { steps: StepRow[] }>(
+    `SELECT o.*, (SELECT json_agg(s ORDER BY s.seq) FROM operation_steps s WHERE s.operation_id = o.id) AS steps
+       FROM operations o WHERE o.id = $1 FOR UPDATE`,
+    [operationId],
+  );
+  const op = ops.rows[0];
+  const flow = op && flows.get(op.kind);
+  const step = op?.steps.find((s) => s.step === stepName);
+  if (!op || !flow || !step) return 'unknown_job';
+  if (step.state !== 'failed') return 'not_failed';
+  if (step.discarded) return 'was_discarded';
+  if (EXTERNAL_STEPS.has(step.step)) return 'external_step';
+  if (dryRun) return 'replayed';
+  const replay = step.replays + 1;
+  const steps = op.steps.map((s) => (s.step === stepName ? { ...s, state: 'pending' as StepState, replays: replay } : s));
+  const status = flow.status(steps);
+  await tx.query("UPDATE operation_steps SET state = 'pending', replays = $3, updated_at = now() WHERE operation_id = $1 AND step = $2", [op.id, stepName, replay]);
+  // A farmer whose failed registration was followed by a new one: reopening would break the
+  // one-open-per-farmer rule, and the database refuses it (the caller reports it as superseded).
+  await tx.query('UPDATE operations SET status = $2, reason_code = NULL, reason_detail = NULL, updated_at = now() WHERE id = $1', [op.id, status]);
+  await enqueue(tx, [await stepMessage(flow, tx, { ...op, status }, stepName, replay)]);
+  await tx.query(
+    'INSERT INTO operation_events (operation_id, kind, step, detail) VALUES ($1, $2, $3, $4)',
+    [op.id, 'replayed', stepName, JSON.stringify({ by: audit.actor, reason: audit.reason, replay, from: op.status, to: status })],
+  );
+  return 'replayed';
+}
+
+/** Closes a failed step by hand: the operation stays failed, with the operator's reason. */
+export async function discardStep(tx: PoolClient, operationId: string, stepName: StepName, audit: { actor: string; reason: string }, dryRun: boolean): Promise<'discarded' | 'unknown_job' | 'not_failed' | 'already_discarded'> {
+  const { rows } = await tx.query<{ state: string; discarded: boolean }>(
+    'SELECT s.state, s.discarded FROM operation_steps s JOIN operations o ON o.id = s.operation_id WHERE s.operation_id = $1 AND s.step = $2 FOR UPDATE OF o',
+    [operationId, stepName],
+  );
+  const step = rows[0];
+  if (!step) return 'unknown_job';
+  if (step.state !== 'failed') return 'not_failed';
+  if (step.discarded) return 'already_discarded';
+  if (dryRun) return 'discarded';
+  await tx.query('UPDATE operation_steps SET discarded = true, updated_at = now() WHERE operation_id = $1 AND step = $2', [operationId, stepName]);
+  await tx.query("UPDATE operations SET reason_code = 'discarded', reason_detail = $2, updated_at = now() WHERE id = $1", [operationId, `discarded by ${audit.actor}: ${audit.reason}`]);
+  await tx.query(
+    'INSERT INTO operation_events (operation_id, kind, step, detail) VALUES ($1, $2, $3, $4)',
+    [operationId, 'discarded', stepName, JSON.stringify({ by: audit.actor, reason: audit.reason })],
+  );
+  return 'discarded';
 }

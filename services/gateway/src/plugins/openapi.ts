@@ -14,7 +14,7 @@ export async function registerOpenApi(app: ServiceApp) {
         description: 'The unified API for SUTASOMA agents: farmer registration into BPJS Ketenagakerjaan JKK and JKM, contributions, coverage and agent fees. Errors are RFC 9457 problem details.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      tags: [{ name: 'registrations' }, { name: 'contributions' }, { name: 'participants' }, { name: 'agents' }, { name: 'auth', description: 'demo mode only' }],
+      tags: [{ name: 'registrations' }, { name: 'contributions' }, { name: 'participants' }, { name: 'agents' }, { name: 'ops', description: 'operators: failed work, replays, timelines, breakers' }, { name: 'auth', description: 'demo mode only' }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

@@ -1,0 +1,99 @@
+import t from 'tap';
+import { waitFor } from '@sutasoma/testing';
+import { startFlow } from './flow.ts';
+
+const flow = await startFlow(t, { adapterEnv: { RETRY_BASE_MS: '50', RETRY_MAX_MS: '100' } });
+const ops = flow.token('demo-ops');
+const opsGet = (url: string) => flow.get(url, ops);
+const opsPost = (url: string, body: unknown) => flow.post(url, body, { token: ops });
+
+// BPJS refuses our credentials: PARTNER_AUTH is final at once, no retry can mend it.
+await flow.sim('POST', '/_sim/faults', { system: 'bpjs', mode: 'error', status: 403 });
+const farmers = await flow.farmers('eligible', 3, 3000);
+const ids = await Promise.all(farmers.map(async (f) => (await flow.register(f)).id));
+for (const id of ids) await flow.settled(id);
+
+t.test('failed work is listed with its code, attempts and correlation id, and no personal data', async (t) => {
+  const page = await opsGet('/ops/jobs?state=failed&system=bpjs&code=PARTNER_AUTH');
+  t.equal(page.status, 200);
+  const mine = page.body.items.filter((j: { operationId: string }) => ids.includes(j.operationId));
+  t.equal(mine.length, 3);
+  t.match(mine[0], { kind: 'registration', step: 'bpjs.register_participant', system: 'bpjs', errorCode: 'PARTNER_AUTH', partnerStatus: 403, attempts: 1, replays: 0, correlationId: String });
+  t.notMatch(JSON.stringify(page.body), farmers[0]!.nik, 'no NIK');
+  t.equal((await flow.registration(ids[0]!)).status, 'failed', 'the registration shows failed at that step');
+  t.equal((await opsGet('/ops/jobs?state=failed&system=simluhtan')).body.total, 0, 'filtered by system');
+  t.equal((await flow.get('/ops/jobs?state=failed')).status, 403, 'an agent may not see it');
+});
+
+t.test('a dry run says what it would replay and changes nothing', async (t) => {
+  const res = await opsPost('/ops/jobs/replay', { filter: { system: 'bpjs', code: 'PARTNER_AUTH' }, reason: 'checking before the bulk replay', dryRun: true });
+  t.equal(res.status, 200);
+  t.same(res.body.done.sort(), ids.map((id) => `${id}.bpjs.register_participant`).sort());
+  t.equal(res.body.dryRun, true);
+  t.equal((await flow.registration(ids[0]!)).status, 'failed');
+});
+
+t.test('once BPJS accepts us again, one bulk replay completes them all, one participant each, audited', async (t) => {
+  await flow.sim('DELETE', '/_sim/faults');
+  const res = await opsPost('/ops/jobs/replay', { filter: { system: 'bpjs', code: 'PARTNER_AUTH' }, reason: 'BPJS renewed our consumer credentials (ticket 4411)' });
+  t.equal(res.body.done.length, 3);
+  t.same(res.body.skipped, []);
+  for (const id of ids) t.equal((await flow.settled(id)).status, 'registered');
+  for (const f of farmers) t.equal(await flow.participantsAtBpjs(f.nik), 1);
+
+  const audit = await flow.db.pool.query("SELECT actor, action, reason, result FROM ops_audit WHERE id = $1", [res.body.auditId]);
+  t.match(audit.rows[0], { actor: 'demo-ops', action: 'replay', reason: /ticket 4411/ });
+
+  const again = await opsPost('/ops/jobs/replay', { jobIds: [`${ids[0]}.bpjs.register_participant`], reason: 'a second replay by mistake' });
+  t.same(again.body.skipped, [{ jobId: `${ids[0]}.bpjs.register_participant`, reason: 'not_failed' }], 'a replay of what succeeded changes nothing');
+
+  const timeline = await opsGet(`/ops/operations/${ids[0]}/timeline`);
+  const kinds = timeline.body.entries.map((e: { kind: string; step: string | null }) => `${e.kind}${e.step ? `:${e.step}` : ''}`);
+  t.match(kinds, [
+    'accepted', 'step_succeeded:simluhtan.verify_membership', 'status_changed:simluhtan.verify_membership', 'step_succeeded:ekartutani.lookup_card',
+    'step_failed:bpjs.register_participant', 'status_changed:bpjs.register_participant', 'replayed:bpjs.register_participant',
+    'step_succeeded:bpjs.register_participant', 'status_changed:bpjs.register_participant',
+  ]);
+  const failed = timeline.body.entries.find((e: { kind: string }) => e.kind === 'step_failed');
+  t.match(failed.detail, { errorCode: 'PARTNER_AUTH', partnerStatus: 403, durationMs: Number });
+  t.match(timeline.body.entries.find((e: { kind: string }) => e.kind === 'replayed').detail, { by: 'demo-ops', reason: /ticket 4411/ });
+});
+
+t.test('discard closes a failed job by hand: the operation stays failed with the reason, and it leaves the list', async (t) => {
+  await flow.sim('POST', '/_sim/faults', { system: 'bpjs', mode: 'error', status: 403 });
+  const [farmer] = await flow.farmers('eligible', 1, 3100);
+  const { id } = await flow.register(farmer!);
+  t.equal((await flow.settled(id)).status, 'failed');
+  await flow.sim('DELETE', '/_sim/faults');
+  const jobId = `${id}.bpjs.register_participant`;
+  const res = await opsPost('/ops/jobs/discard', { jobIds: [jobId], reason: 'the farmer moved to Makassar' });
+  t.same(res.body.done, [jobId]);
+  const reg = await flow.registration(id);
+  t.match(reg, { status: 'failed', reason: { code: 'discarded', detail: /moved to Makassar/ } });
+  const listed = (await opsGet('/ops/jobs?state=failed&system=bpjs')).body.items.map((j: { jobId: string }) => j.jobId);
+  t.notOk(listed.includes(jobId));
+  const replay = await opsPost('/ops/jobs/replay', { jobIds: [jobId], reason: 'trying anyway' });
+  t.same(replay.body.skipped, [{ jobId, reason: 'was_discarded' }]);
+});
+
+t.test('bad ops requests are refused with the field named', async (t) => {
+  const noReason = await opsPost('/ops/jobs/replay', { filter: { system: 'bpjs' } });
+  t.equal(noReason.status, 400);
+  t.ok(noReason.body.errors.some((e: { field: string }) => e.field === 'reason'));
+  const both = await opsPost('/ops/jobs/replay', { filter: {}, jobIds: ['x'], reason: 'both at once' });
+  t.equal(both.status, 400);
+  const refused = await waitFor(async () => (await flow.db.pool.query("SELECT count(*)::int AS n FROM ops_audit WHERE status = 400 AND actor = 'demo-ops'")).rows[0].n, (n) => n >= 2, { what: 'audit rows' });
+  t.ok(refused >= 2, 'refused calls are audited too');
+});
+
+t.test('the breakers of every adapter in one view', async (t) => {
+  const res = await opsGet('/ops/breakers');
+  t.equal(res.status, 200);
+  const bySystem = Object.fromEntries(res.body.items.map((b: { system: string }) => [b.system, b]));
+  for (const s of ['simluhtan', 'ekartutani', 'bpjs', 'bank']) t.match(bySystem[s], { state: /^(closed|open|half_open)$/, errorRate: Number, lastChange: String });
+});
+
+t.test('waiting for a replayed operation never burns a fresh attempt count on stale events', async (t) => {
+  const row = await waitFor(async () => (await flow.db.pool.query('SELECT replays, attempts, state FROM operation_steps WHERE operation_id = $1 AND step = $2', [ids[1], 'bpjs.register_participant'])).rows[0], (r) => r.state === 'succeeded');
+  t.match(row, { replays: 1, attempts: 1 });
+});
