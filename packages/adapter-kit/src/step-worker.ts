@@ -5,7 +5,7 @@ import {
   type PartnerSystem, type StepName, type StepOutcome,
 } from '@sutasoma/contracts';
 import { PartnerError, backoffDelay, type PartnerClient, type RetryPolicy } from '@sutasoma/partner-client';
-import { Counter, createRedis, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
+import { Counter, Histogram, createRedis, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 
 export type StepResult =
   | { outcome: 'succeeded'; result: Record<string, unknown> }
@@ -52,6 +52,7 @@ export class StepWorker {
   private readonly workerRedis: Redis;
   private readonly producerRedis: Redis;
   private readonly jobsTotal: Counter<string>;
+  private readonly jobDuration: Histogram<string>;
 
   constructor(private readonly opts: StepWorkerOptions) {
     this.workerRedis = createRedis(opts.redisUrl, 'worker');
@@ -62,6 +63,13 @@ export class StepWorker {
       name: 'step_jobs_total',
       help: 'Step attempts by system, step, outcome and error code',
       labelNames: ['system', 'step', 'outcome', 'code'],
+      registers: [opts.metrics],
+    });
+    this.jobDuration = new Histogram({
+      name: 'step_job_duration_seconds',
+      help: 'Step attempts by system, step, outcome and error code, partner call included',
+      labelNames: ['system', 'step', 'outcome', 'code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [opts.metrics],
     });
     this.worker = new Worker(opts.system, (job, token) => this.process(job, token), {
@@ -138,7 +146,9 @@ export class StepWorker {
   /** Publishes an event the partner caused by itself (a webhook), validated like every other. */
   async publishEvent(event: z.input<typeof StepEvent>): Promise<void> {
     const e = StepEvent.parse(event);
-    this.jobsTotal.inc({ system: this.opts.system, step: e.step, outcome: e.outcome, code: e.errorCode ?? e.reasonCode ?? '' });
+    const labels = { system: this.opts.system, step: e.step, outcome: e.outcome, code: e.errorCode ?? e.reasonCode ?? '' };
+    this.jobsTotal.inc(labels);
+    this.jobDuration.observe(labels, e.durationMs / 1000);
     await this.events.add('step-event', e, { ...EVENT_JOB_OPTIONS, jobId: jobIds.event(e) });
   }
 

@@ -4,6 +4,7 @@ import { OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
 import { Counter, buildService, createLogger, createRedis, pingRedis, type Logger, type ServiceApp } from '@sutasoma/service-kit';
 import { contributionRules, feeRules, type Config } from './config.ts';
 import { buildFlows } from './flows/index.ts';
+import { registerQueueMetrics } from './jobs/queue-metrics.ts';
 import { Reconciler } from './jobs/reconciler.ts';
 import { createStepEventWorker } from './jobs/step-events.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -55,6 +56,8 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     pool, flows, staleMs: config.RECONCILE_AFTER_MS, everyMs: config.RECONCILE_EVERY_MS, logger, metrics: app.metrics, onRecovered: kick,
   });
 
+  const closeQueueMetrics = registerQueueMetrics(app.metrics, producerRedis, config.QUEUE_PREFIX);
+
   await registerOpenApi(app);
   const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : (config.JWT_SECRET ?? randomBytes(32).toString('hex'));
   await app.register(authPlugin, { secret, issuer: config.JWT_ISSUER });
@@ -80,6 +83,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     await reconciler.stop();
     await events.close();
     await relay.stop();
+    await closeQueueMetrics();
     await pool.end();
     await Promise.all([producerRedis.quit().catch(() => {}), workerRedis.quit().catch(() => {})]);
   });

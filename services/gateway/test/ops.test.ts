@@ -97,3 +97,17 @@ t.test('waiting for a replayed operation never burns a fresh attempt count on st
   const row = await waitFor(async () => (await flow.db.pool.query('SELECT replays, attempts, state FROM operation_steps WHERE operation_id = $1 AND step = $2', [ids[1], 'bpjs.register_participant'])).rows[0], (r) => r.state === 'succeeded');
   t.match(row, { replays: 1, attempts: 1 });
 });
+
+t.test('metrics show queues, failures by system and code, breakers, recoveries and replays', async (t) => {
+  const gateway = (await flow.app.inject({ url: '/metrics' })).body;
+  t.match(gateway, /queue_jobs\{queue="bpjs",state="waiting"[^}]*\} \d+/);
+  t.match(gateway, /queue_oldest_waiting_seconds\{queue="gateway-events"[^}]*\} [\d.]+/);
+  t.match(gateway, /ops_actions_total\{action="replay"[^}]*\} 3/);
+  t.match(gateway, /reconciler_recoveries_total/);
+  t.match(gateway, /http_request_duration_seconds_count\{[^}]*method="POST",route="\/v1\/registrations",status="202"/);
+  const bpjs = await (await fetch(`${flow.partners.adapters.bpjs.url}/metrics`)).text();
+  t.match(bpjs, /step_jobs_total\{system="bpjs",step="bpjs.register_participant",outcome="failed",code="PARTNER_AUTH"[^}]*\} \d+/);
+  t.match(bpjs, /step_job_duration_seconds_bucket\{[^}]*system="bpjs"/);
+  t.match(bpjs, /partner_breaker_open\{system="bpjs"[^}]*\} 0/);
+  t.match(bpjs, /partner_call_duration_seconds_count\{[^}]*system="bpjs",outcome="403"/);
+});
