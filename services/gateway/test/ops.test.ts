@@ -111,3 +111,13 @@ t.test('metrics show queues, failures by system and code, breakers, recoveries a
   t.match(bpjs, /partner_breaker_open\{system="bpjs"[^}]*\} 0/);
   t.match(bpjs, /partner_call_duration_seconds_count\{[^}]*system="bpjs",outcome="403"/);
 });
+
+t.test('every metric the Grafana dashboard queries is exported by the running system', async (t) => {
+  const { readFile } = await import('node:fs/promises');
+  const dashboard = JSON.parse(await readFile(new URL('../../../observability/grafana-dashboard.json', import.meta.url), 'utf8'));
+  const exprs: string[] = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((x) => x.expr));
+  const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\b([a-z_]+_(?:total|seconds|bytes|jobs|open)(?:_bucket|_count)?)\b/g)].map((m) => m[1]!)));
+  const exported = (await flow.app.inject({ url: '/metrics' })).body + await (await fetch(`${flow.partners.adapters.bpjs.url}/metrics`)).text();
+  t.ok(names.size >= 10);
+  for (const name of names) t.match(exported, new RegExp(`^${name}[{ ]`, 'm'), `${name} is exported`);
+});
