@@ -42,6 +42,14 @@ const services = [
   })),
 ];
 
+// Logs pretty-printed for a person at a terminal; LOG_FORMAT=json keeps pino's JSON lines for tools.
+const { prettyFactory } = await import('pino-pretty');
+const pretty = process.env.LOG_FORMAT === 'json'
+  ? (line) => line
+  : (() => {
+    const format = prettyFactory({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service,name' });
+    return (line) => (line.startsWith('{') ? format(line).trimEnd() : line);
+  })();
 const children = [];
 let stopping = false;
 for (const s of services) {
@@ -55,7 +63,7 @@ for (const s of services) {
   });
   const label = s.name.padEnd(19);
   const relay = (stream) => (chunk) => {
-    for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`${label}| ${line}\n`);
+    for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`${label}| ${pretty(line)}\n`);
   };
   child.stdout.on('data', relay(process.stdout));
   child.stderr.on('data', relay(process.stderr));
