@@ -8,6 +8,7 @@ import { registerQueueMetrics } from './jobs/queue-metrics.ts';
 import { Reconciler } from './jobs/reconciler.ts';
 import { createStepEventWorker } from './jobs/step-events.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { opsConsole } from './plugins/ops-console.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { demoAuthRoutes } from './routes/auth.ts';
 import { contributionRoutes } from './routes/contributions.ts';
@@ -61,9 +62,8 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   await registerOpenApi(app);
   const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : (config.JWT_SECRET ?? randomBytes(32).toString('hex'));
   await app.register(authPlugin, { secret, issuer: config.JWT_ISSUER });
-  if (config.DEMO_MODE) {
-    await app.register(demoAuthRoutes, { password: config.DEMO_PASSWORD ?? 'sutasoma-demo', ttlSeconds: config.TOKEN_TTL_S });
-  }
+  const demoPassword = config.DEMO_MODE ? (config.DEMO_PASSWORD ?? 'sutasoma-demo') : null;
+  if (demoPassword !== null) await app.register(demoAuthRoutes, { password: demoPassword, ttlSeconds: config.TOKEN_TTL_S });
   await app.register(registrationRoutes, {
     pool,
     rules: { minAge: config.MIN_AGE, maxAge: config.MAX_AGE, incomeBrackets: config.INCOME_BRACKETS },
@@ -73,6 +73,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   await app.register(contributionRoutes, { pool, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
   await app.register(participantRoutes, { pool, rules: contributionRules(config) });
   await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, onReplayed: kick });
+  await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S });
 
   app.addHook('onReady', async () => {
     await relay.start();

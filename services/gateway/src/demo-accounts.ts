@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { kecamatanByName, villagesOf, type Role } from '@sutasoma/contracts';
 
 export interface DemoAccount {
@@ -14,3 +15,16 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { username: 'demo-supervisor', role: 'supervisor', villages: [] },
   { username: 'demo-ops', role: 'ops', villages: [] },
 ];
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The token claims of a demo account, or null for an unknown name or a wrong password. */
+export function demoClaims(username: string, password: string, demoPassword: string): Record<string, unknown> | null {
+  const account = DEMO_ACCOUNTS.find((a) => a.username === username);
+  if (!account || !same(password, demoPassword)) return null;
+  return { sub: account.username, role: account.role, villages: account.villages, ...(account.collectionAccount ? { collectionAccount: account.collectionAccount } : {}) };
+}

@@ -2,7 +2,7 @@ import t from 'tap';
 import { waitFor } from '@sutasoma/testing';
 import { startFlow } from './flow.ts';
 
-const flow = await startFlow(t, { adapterEnv: { RETRY_BASE_MS: '50', RETRY_MAX_MS: '100' } });
+const flow = await startFlow(t, { adapterEnv: { RETRY_BASE_MS: '50', RETRY_MAX_MS: '100' }, gatewayEnv: { DEMO_MODE: 'true' } });
 const ops = flow.token('demo-ops');
 const opsGet = (url: string) => flow.get(url, ops);
 const opsPost = (url: string, body: unknown) => flow.post(url, body, { token: ops });
@@ -120,4 +120,30 @@ t.test('every metric the Grafana dashboard queries is exported by the running sy
   const exported = (await flow.app.inject({ url: '/metrics' })).body + await (await fetch(`${flow.partners.adapters.bpjs.url}/metrics`)).text();
   t.ok(names.size >= 10);
   for (const name of names) t.match(exported, new RegExp(`^${name}[{ ]`, 'm'), `${name} is exported`);
+});
+
+t.test('the queue dashboard: behind ops sign-in, showing every queue and the failed jobs', async (t) => {
+  const anonymous = await flow.app.inject({ url: '/ops/queues', headers: { accept: 'text/html' } });
+  t.equal(anonymous.statusCode, 303);
+  t.equal(anonymous.headers.location, '/ops/login');
+  t.equal((await flow.app.inject({ url: '/ops/queues/api/queues' })).statusCode, 401);
+  t.equal((await flow.app.inject({ url: '/ops/queues/api/queues', headers: { authorization: `Bearer ${flow.agent}` } })).statusCode, 401, 'an agent token is not enough');
+
+  const agentLogin = await flow.app.inject({ method: 'POST', url: '/ops/login', payload: 'username=demo-agent&password=sutasoma-demo', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  t.equal(agentLogin.statusCode, 401);
+  const login = await flow.app.inject({ method: 'POST', url: '/ops/login', payload: 'username=demo-ops&password=sutasoma-demo', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  t.equal(login.statusCode, 303);
+  const cookie = String(login.headers['set-cookie']);
+  t.match(cookie, /sutasoma_ops=.+; Max-Age=\d+; Path=\/ops; HttpOnly; SameSite=Strict/);
+  const session = cookie.split(';')[0]!;
+
+  const page = await flow.app.inject({ url: '/ops/queues', headers: { cookie: session, accept: 'text/html' } });
+  t.equal(page.statusCode, 200);
+  t.match(page.body, /SUTASOMA queues|bull/i);
+  const api = await flow.app.inject({ url: '/ops/queues/api/queues?activeQueue=bpjs&status=failed', headers: { cookie: session } });
+  t.equal(api.statusCode, 200);
+  const queues = api.json().queues as { name: string; jobs: { id: string }[] }[];
+  t.same(queues.map((q) => q.name).sort(), ['bank', 'bpjs', 'ekartutani', 'gateway-events', 'hospital', 'plkk', 'simluhtan']);
+  const failed = queues.find((q) => q.name === 'bpjs')!.jobs.map((j) => j.id);
+  t.ok(ids.every((id) => failed.includes(`${id}.bpjs.register_participant`)), 'the failed BPJS jobs are there');
 });

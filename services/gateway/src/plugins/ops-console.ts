@@ -1,0 +1,105 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { Queue } from 'bullmq';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Principal } from '@sutasoma/contracts';
+import type { Redis, ServiceApp } from '@sutasoma/service-kit';
+import { demoClaims } from '../demo-accounts.ts';
+import { ALL_QUEUES } from '../jobs/queue-metrics.ts';
+
+export interface OpsConsoleOptions {
+  connection: Redis;
+  prefix: string;
+  /** Demo mode: the login form takes the demo accounts' names and password. */
+  demoPassword: string | null;
+  ttlSeconds: number;
+}
+
+const COOKIE = 'sutasoma_ops';
+const BASE = '/ops/queues';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function loginPage(demo: boolean, error?: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SUTASOMA operations</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}label{display:block;margin:.8rem 0 .2rem}
+input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padding:.5rem 1.2rem}.error{color:#b00020}</style></head>
+<body><h1>SUTASOMA operations</h1>${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/ops/login">${demo
+    ? '<label for="username">Username</label><input id="username" name="username" autocomplete="username" required><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>'
+    : '<label for="token">Access token (role ops)</label><input id="token" name="token" type="password" required>'}
+<button type="submit">Sign in</button></form></body></html>`;
+}
+
+/**
+ * The queue dashboard (Bull Board) at /ops/queues, for people: every queue of every adapter,
+ * behind the same `ops` authentication as the ops API — a bearer token, or the HttpOnly cookie the
+ * login form sets (confined to /ops, SameSite=Strict).
+ */
+export async function opsConsole(app: ServiceApp, opts: OpsConsoleOptions) {
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+
+  const verified = (token: string | undefined): Principal | null => {
+    if (!token) return null;
+    try {
+      const p = Principal.safeParse(app.jwt.verify(token));
+      return p.success && p.data.role === 'ops' ? p.data : null;
+    } catch {
+      return null;
+    }
+  };
+
+  app.get('/ops/login', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(loginPage(opts.demoPassword !== null)));
+
+  app.post('/ops/login', { schema: { hide: true } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
+    let token: string | undefined = form['token'];
+    if (opts.demoPassword !== null && form['username']) {
+      const claims = demoClaims(form['username'], form['password'] ?? '', opts.demoPassword);
+      token = claims ? app.jwt.sign(claims, { expiresIn: opts.ttlSeconds }) : undefined;
+    }
+    const principal = verified(token);
+    if (!principal) {
+      request.log.warn({ username: form['username'] }, 'ops console sign-in refused');
+      return reply.code(401).type('text/html').send(loginPage(opts.demoPassword !== null, 'Wrong credentials, or not an operations account.'));
+    }
+    request.log.info({ actor: principal.sub }, 'ops console sign-in');
+    reply.setCookie(COOKIE, token!, { path: '/ops', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', maxAge: opts.ttlSeconds });
+    return reply.redirect(BASE, 303);
+  });
+
+  app.post('/ops/logout', { schema: { hide: true } }, async (_request, reply) => {
+    reply.clearCookie(COOKIE, { path: '/ops' });
+    return reply.redirect('/ops/login', 303);
+  });
+
+  const queues = ALL_QUEUES.map((name) => new Queue(name, { connection: opts.connection, prefix: opts.prefix }));
+  for (const q of queues) q.on('error', () => {});
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(BASE);
+  createBullBoard({
+    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'SUTASOMA queues' } },
+  });
+
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const header = request.headers.authorization?.replace(/^Bearer\s+/i, '');
+      const principal = verified(header) ?? verified(request.cookies[COOKIE]);
+      if (principal) return;
+      if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
+        return reply.redirect('/ops/login', 303);
+      }
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ code: 'unauthorized', detail: 'An ops token or an ops console session is required.' });
+    });
+    await scope.register(serverAdapter.registerPlugin() as never, { prefix: BASE });
+  });
+
+  app.addHook('onClose', async () => { await Promise.all(queues.map((q) => q.close())); });
+}
