@@ -12,6 +12,17 @@ const pnpm = bootstrap();
 const services = await ensureServices({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/test', allowContainers: true });
 const env = { ...process.env, REDIS_URL: services.redisUrl, DATABASE_URL: services.databaseUrl };
 
+// The browser test drives the system's Chromium (Debian's package); install it when it is missing.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  const root = process.getuid?.() === 0;
+  console.log(`Chromium is missing at ${chromium}: ${root ? 'installing Debian\'s chromium package…' : 'install it (apt-get install chromium) or set CHROMIUM_PATH'}`);
+  if (root) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+}
+
 function step(name, cmd, args) {
   console.log(`\n== ${name}`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });

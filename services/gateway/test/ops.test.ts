@@ -147,3 +147,23 @@ t.test('the queue dashboard: behind ops sign-in, showing every queue and the fai
   const failed = queues.find((q) => q.name === 'bpjs')!.jobs.map((j) => j.id);
   t.ok(ids.every((id) => failed.includes(`${id}.bpjs.register_participant`)), 'the failed BPJS jobs are there');
 });
+
+t.test('in a browser, an operator signs in, opens the queue dashboard and sees the failed BPJS jobs', async (t) => {
+  const { chromium } = await import('playwright-core');
+  const address = await flow.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`${address}/ops/queues`);
+  t.match(page.url(), /\/ops\/login$/, 'sent to sign in first');
+  await page.fill('#username', 'demo-ops');
+  await page.fill('#password', 'sutasoma-demo');
+  await Promise.all([page.waitForURL(/\/ops\/queues/), page.click('button[type=submit]')]);
+  await page.goto(`${address}/ops/queues/queue/bpjs?status=failed`);
+  await page.getByText(ids[0]!.slice(0, 8), { exact: false }).first().waitFor({ timeout: 15_000 });
+  const text = await page.textContent('body');
+  for (const id of ids) t.match(text, id.slice(0, 8), `failed job of ${id.slice(0, 8)} is shown`);
+});
