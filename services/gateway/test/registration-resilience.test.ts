@@ -21,6 +21,8 @@ t.test('BPJS down: registrations wait in verifying, the breaker opens and stops 
   const ids = await Promise.all(farmers.map(async (f) => (await flow.register(f)).id));
 
   await waitFor(async () => ((await (await fetch(`${flow.partners.adapters.bpjs.url}/breaker`)).json()) as { state: string }).state, (s) => s === 'open', { what: 'the BPJS breaker to open' });
+  const breakers = await flow.get('/ops/breakers', flow.token('demo-ops'));
+  t.match(breakers.body.items.find((b: { system: string }) => b.system === 'bpjs'), { state: /^(open|half_open)$/ }, 'the ops view shows the BPJS breaker open');
   const reg = await flow.registration(ids[0]!);
   t.equal(reg.status, 'verifying');
   const step = await bpjsStep(ids[0]!);
@@ -38,7 +40,7 @@ t.test('BPJS down: registrations wait in verifying, the breaker opens and stops 
   t.ok(attemptsAfter - attemptsBefore <= 8, `attempts grew by ${attemptsAfter - attemptsBefore} while the breaker was open`);
 
   await flow.sim('DELETE', '/_sim/faults');
-  for (const id of ids) t.equal((await flow.settled(id, 30_000)).status, 'registered');
+  for (const id of ids) t.equal((await flow.settled(id, 30_000)).status, 'registered', 'none failed');
   for (const f of farmers) t.equal(await flow.participantsAtBpjs(f.nik), 1, 'exactly one participant at BPJS');
 });
 
