@@ -88,7 +88,10 @@ export async function opsRoutes(app: ServiceApp, opts: OpsRoutesOptions) {
     const q = request.query;
     const w = where(q);
     const [rows, total] = await Promise.all([
-      pool.query<FailedRow>(`${SELECT_FAILED} WHERE ${w.sql} ORDER BY s.updated_at DESC, s.operation_id LIMIT ${q.limit} OFFSET ${q.offset}`, w.args),
+      pool.query<FailedRow>(
+        `${SELECT_FAILED} WHERE ${w.sql} ORDER BY s.updated_at DESC, s.operation_id LIMIT $${w.args.length + 1} OFFSET $${w.args.length + 2}`,
+        [...w.args, q.limit, q.offset],
+      ),
       pool.query<{ n: string }>(`SELECT count(*) AS n FROM operation_steps s JOIN operations o ON o.id = s.operation_id WHERE ${w.sql}`, w.args),
     ]);
     return { items: rows.rows.map(toJob), total: Number(total.rows[0]!.n), limit: q.limit, offset: q.offset };
