@@ -2,7 +2,8 @@
 // schema and queue prefix, drives registrations, then one agent_cash contribution for each registered
 // farmer, through the public API, and prints acceptance throughput, acknowledgement latency and
 // end-to-end completion of both. Writes results/*.json.
-// Options (env): BENCH_COUNT (2000), BENCH_CONCURRENCY (64), BENCH_ACCEPT_ONLY=1 (registrations accepted, no adapters).
+// Options (env): BENCH_COUNT (2000), BENCH_CONCURRENCY (64), BENCH_ACCEPT_ONLY=1 (registrations accepted, no adapters),
+// BENCH_PROFILE_DIR (CPU profiles of every service).
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -18,19 +19,22 @@ const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 const db = await createTestSchema();
 const queues = createTestPrefix();
+// BENCH_PROFILE_DIR=/some/dir writes a V8 CPU profile of every service there when it stops.
+const nodeArgs = process.env['BENCH_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`] : [];
 const common = { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'warn' };
 console.log(`starting the system (schema ${db.schema}, queue prefix ${queues.prefix})…`);
 const keys = bankKeyPair();
 const jwtSecret = randomBytes(32).toString('hex');
-const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey } });
+const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey }, nodeArgs });
 const gateway = await startServiceProcess({
   service: 'gateway',
   env: { ...common, DATABASE_URL: db.databaseUrl, DB_SCHEMA: db.schema, JWT_SECRET: jwtSecret },
+  nodeArgs,
 });
 // BENCH_ACCEPT_ONLY=1 runs no adapter: it measures acceptance alone, with nothing else on the CPUs.
 const ACCEPT_ONLY = process.env['BENCH_ACCEPT_ONLY'] === '1';
 const adapters = ACCEPT_ONLY ? [] : await Promise.all(['simluhtan', 'ekartutani', 'bpjs', 'bank'].map((s) => startServiceProcess({
-  service: `${s}-adapter`, env: { ...common, ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, PARTNER_BASE_URL: `${sim.url}/${s}` },
+  service: `${s}-adapter`, env: { ...common, ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, PARTNER_BASE_URL: `${sim.url}/${s}` }, nodeArgs,
 })));
 
 /** An agent token for every village, with a collection account: HS256 signed with the gateway's secret. */

@@ -33,6 +33,8 @@ export interface StartOptions {
   /** Folder under services/. */
   service: string;
   env: Record<string, string>;
+  /** Extra flags for node itself, e.g. --cpu-prof. */
+  nodeArgs?: string[];
   /** Milliseconds to wait for /ready; default 30 s. */
   timeoutMs?: number;
 }
@@ -46,7 +48,7 @@ export async function startServiceProcess(opts: StartOptions): Promise<ServicePr
 
   const launch = async () => {
     // One process, no tsx wrapper: a SIGKILL must kill the service itself, as a crash would.
-    child = spawn(process.execPath, ['--import', 'tsx', `services/${opts.service}/src/server.ts`], {
+    child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', `services/${opts.service}/src/server.ts`], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env, PORT: String(port), HOST: '127.0.0.1', SIM_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
