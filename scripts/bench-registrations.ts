@@ -4,48 +4,27 @@
 // end-to-end completion of both. Writes results/*.json.
 // Options (env): BENCH_COUNT (2000), BENCH_CONCURRENCY (64), BENCH_ACCEPT_ONLY=1 (registrations accepted, no adapters),
 // BENCH_PROFILE_DIR (CPU profiles of every service).
-import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { Pool } from 'undici';
-import { VILLAGES } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, bankKeyPair, createTestSchema, createTestPrefix, startServiceProcess, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { waitFor } from '@sutasoma/testing';
+import { startSystem } from './lib/system.ts';
 
 const COUNT = Number(process.env['BENCH_COUNT'] ?? 2000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
+// BENCH_ACCEPT_ONLY=1 runs no adapter: it measures acceptance alone, with nothing else on the CPUs.
+const ACCEPT_ONLY = process.env['BENCH_ACCEPT_ONLY'] === '1';
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
-const db = await createTestSchema();
-const queues = createTestPrefix();
+console.log('starting the system…');
 // BENCH_PROFILE_DIR=/some/dir writes a V8 CPU profile of every service there when it stops.
-const nodeArgs = process.env['BENCH_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`] : [];
-const common = { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'warn' };
-console.log(`starting the system (schema ${db.schema}, queue prefix ${queues.prefix})…`);
-const keys = bankKeyPair();
-const jwtSecret = randomBytes(32).toString('hex');
-const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey }, nodeArgs });
-const gateway = await startServiceProcess({
-  service: 'gateway',
-  env: { ...common, DATABASE_URL: db.databaseUrl, DB_SCHEMA: db.schema, JWT_SECRET: jwtSecret },
-  nodeArgs,
+const system = await startSystem({
+  noAdapters: ACCEPT_ONLY,
+  nodeArgs: process.env['BENCH_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`] : [],
 });
-// BENCH_ACCEPT_ONLY=1 runs no adapter: it measures acceptance alone, with nothing else on the CPUs.
-const ACCEPT_ONLY = process.env['BENCH_ACCEPT_ONLY'] === '1';
-const adapters = ACCEPT_ONLY ? [] : await Promise.all(['simluhtan', 'ekartutani', 'bpjs', 'bank'].map((s) => startServiceProcess({
-  service: `${s}-adapter`, env: { ...common, ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, PARTNER_BASE_URL: `${sim.url}/${s}` }, nodeArgs,
-})));
-
-/** An agent token for every village, with a collection account: HS256 signed with the gateway's secret. */
-function agentToken(): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
-    sub: 'bench-agent', role: 'agent', villages: VILLAGES.map((v) => v.code), collectionAccount: '9001000001', iss: 'sutasoma', iat: now, exp: now + 3600,
-  })}`;
-  return `${unsigned}.${createHmac('sha256', jwtSecret).update(unsigned).digest('base64url')}`;
-}
+const { db, sim, gateway } = system;
 
 interface Phase {
   accepted: number;
@@ -115,10 +94,9 @@ completion latency ms   p50 ${r.completionLatencyMs.p50}  p99 ${r.completionLate
 outcomes                ${JSON.stringify(r.outcomes)}
 errors by status        ${JSON.stringify(r.errorsByStatus)}`);
 }
-const all = [sim, gateway, ...adapters];
 
 try {
-  const token = agentToken();
+  const token = system.agentToken();
   const farmers: unknown[] = [];
   while (farmers.length < COUNT) {
     const page = ((await (await fetch(`${sim.url}/_sim/farmers?case=eligible&limit=1000&offset=${farmers.length}`)).json()) as { items: unknown[] }).items;
@@ -149,7 +127,5 @@ try {
   console.log(`\nwritten to ${file}`);
   await http.close();
 } finally {
-  await Promise.all(all.map((p) => p.kill('SIGTERM')));
-  await db.drop();
-  await queues.cleanup();
+  await system.stop();
 }

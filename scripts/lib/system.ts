@@ -1,0 +1,75 @@
+// The whole system as separate processes on a fresh schema and queue prefix, for the benchmark
+// and the fault harness: the simulator, the gateway and the registration and contribution adapters.
+import { createHmac, randomBytes } from 'node:crypto';
+import { VILLAGES } from '@sutasoma/contracts';
+import {
+  SIM_CREDENTIALS, bankKeyPair, createTestPrefix, createTestSchema, startServiceProcess, testRedisUrl,
+  type ServiceProcess, type TestPrefix, type TestSchema,
+} from '@sutasoma/testing';
+
+export const ADAPTERS = ['simluhtan', 'ekartutani', 'bpjs', 'bank'] as const;
+
+export interface SystemOptions {
+  redisUrl?: string;
+  gatewayEnv?: Record<string, string>;
+  adapterEnv?: Record<string, string>;
+  /** Start no adapter (acceptance alone). */
+  noAdapters?: boolean;
+  nodeArgs?: string[];
+}
+
+export interface System {
+  db: TestSchema;
+  queues: TestPrefix;
+  sim: ServiceProcess;
+  gateway: ServiceProcess;
+  adapters: Partial<Record<(typeof ADAPTERS)[number], ServiceProcess>>;
+  /** An agent token for every village, with a collection account, signed with the gateway's secret. */
+  agentToken: () => string;
+  stop: () => Promise<void>;
+}
+
+export async function startSystem(opts: SystemOptions = {}): Promise<System> {
+  const db = await createTestSchema();
+  const queues = createTestPrefix();
+  const nodeArgs = opts.nodeArgs ?? [];
+  const common = { REDIS_URL: opts.redisUrl ?? testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'warn' };
+  const keys = bankKeyPair();
+  const jwtSecret = randomBytes(32).toString('hex');
+  const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey }, nodeArgs });
+  const started = opts.noAdapters ? [] : await Promise.all(ADAPTERS.map((s) => startServiceProcess({
+    service: `${s}-adapter`,
+    env: { ...common, ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, PARTNER_BASE_URL: `${sim.url}/${s}`, ...opts.adapterEnv },
+    nodeArgs,
+  })));
+  const adapters = Object.fromEntries(started.map((p, i) => [ADAPTERS[i], p])) as System['adapters'];
+  const gateway = await startServiceProcess({
+    service: 'gateway',
+    env: {
+      ...common, DATABASE_URL: db.databaseUrl, DB_SCHEMA: db.schema, JWT_SECRET: jwtSecret,
+      ADAPTER_URLS: Object.entries(adapters).map(([s, p]) => `${s}=${p!.url}`).join(','), ...opts.gatewayEnv,
+    },
+    nodeArgs,
+  });
+  if (adapters.bank) {
+    await fetch(`${sim.url}/_sim/bank/webhook`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${adapters.bank.url}/webhooks/bank/payments` }),
+    });
+  }
+  const agentToken = () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
+      sub: 'bench-agent', role: 'agent', villages: VILLAGES.map((v) => v.code), collectionAccount: '9001000001', iss: 'sutasoma', iat: now, exp: now + 3600,
+    })}`;
+    return `${unsigned}.${createHmac('sha256', jwtSecret).update(unsigned).digest('base64url')}`;
+  };
+  return {
+    db, queues, sim, gateway, adapters, agentToken,
+    stop: async () => {
+      await Promise.all([gateway, sim, ...Object.values(adapters)].map((p) => p!.kill('SIGTERM')));
+      await db.drop();
+      await queues.cleanup();
+    },
+  };
+}
