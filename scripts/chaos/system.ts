@@ -1,0 +1,21 @@
+import { startSystem, type System } from '../lib/system.ts';
+
+/** Time scales short enough that a 20 s outage is long: breakers, retries, timeouts, locks. */
+export const ADAPTER_ENV = {
+  BREAKER_RESET_MS: '1000', BREAKER_VOLUME: '5', RETRY_ATTEMPTS: '100', RETRY_BASE_MS: '100', RETRY_MAX_MS: '1000',
+  PARTNER_TIMEOUT_MS: '1000', WORKER_LOCK_MS: '3000',
+};
+export const GATEWAY_ENV = { DEMO_MODE: 'false', RECONCILE_AFTER_MS: '3000', RECONCILE_EVERY_MS: '500' };
+
+/** The gateway, the four adapters and the simulator as processes, on a fresh schema and queue prefix. */
+export function startChaosSystem(redisUrl?: string): Promise<System> {
+  return startSystem({ ...(redisUrl ? { redisUrl } : {}), adapterEnv: ADAPTER_ENV, gatewayEnv: GATEWAY_ENV });
+}
+
+/** Stops every process; keeps the ledger schema and the queues when asked, for a look at what went wrong. */
+export async function stopChaosSystem(system: System, keep: boolean): Promise<void> {
+  if (!keep) return system.stop();
+  await Promise.all([system.gateway, system.sim, ...Object.values(system.adapters)].map((p) => p!.kill('SIGTERM')));
+  await system.queues.redis.quit();
+  await system.db.pool.end();
+}
