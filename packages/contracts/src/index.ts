@@ -1,4 +1,5 @@
 export * from './auth.ts';
+export * from './claim-steps.ts';
 export * from './contribution.ts';
 export * from './errors.ts';
 export * from './nik.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLAIM_STEP_INPUTS } from './claim-steps.ts';
 
 /** The partner systems; each has one adapter service and one BullMQ queue of the same name. */
 export const PartnerSystem = z.enum(['simluhtan', 'ekartutani', 'bpjs', 'plkk', 'bank', 'hospital']);
@@ -17,6 +18,19 @@ export const StepName = z.enum([
   'bank.await_payment',
   'ekartutani.debit_card',
   'bpjs.post_contribution',
+  // Claims (see claim-steps.ts for their inputs and results).
+  'bpjs.check_coverage',
+  'hospital.await_admission',
+  'plkk.report_case',
+  'hospital.notify_guarantee',
+  'hospital.await_discharge',
+  'plkk.report_followup',
+  'bpjs.submit_claim',
+  'bpjs.await_decision',
+  'bank.pay_hospital',
+  'bank.pay_benefit',
+  'ekartutani.credit_card',
+  'bank.pay_heir',
 ]);
 export type StepName = z.infer<typeof StepName>;
 
@@ -37,7 +51,9 @@ export const BpjsRegisterInput = z.object({
 });
 
 /** Steps a partner completes on its own (a webhook), with no job of ours to run. */
-export const EXTERNAL_STEPS: ReadonlySet<StepName> = new Set(['bank.await_payment']);
+export const EXTERNAL_STEPS: ReadonlySet<StepName> = new Set([
+  'bank.await_payment', 'hospital.await_admission', 'hospital.await_discharge', 'bpjs.await_decision',
+]);
 
 const Rupiah = z.number().int().positive();
 export const AgentCashInput = z.object({ sourceAccountNo: z.string().regex(/^\d{6,20}$/), amount: Rupiah });
@@ -62,6 +78,7 @@ export const StepInputs = {
   'bank.await_payment': z.object({}),
   'ekartutani.debit_card': CardDebitInput,
   'bpjs.post_contribution': PostContributionInput,
+  ...CLAIM_STEP_INPUTS,
 } satisfies Record<StepName, z.ZodType>;
 
 /**
