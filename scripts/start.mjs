@@ -30,6 +30,11 @@ const demoCredentials = {
   BANK_CLIENT_ID: 'sutasoma',
   BANK_CLIENT_SECRET: 'sim-bank-secret',
   BANK_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-bank-webhook-secret-32-bytes!!').toString('base64')}`,
+  BPJS_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-bpjs-webhook-secret-32-bytes!!').toString('base64')}`,
+  PLKK_API_KEY: 'sim-plkk-key',
+  HOSPITAL_CLIENT_ID: 'sutasoma',
+  HOSPITAL_CLIENT_SECRET: 'sim-hospital-secret',
+  HOSPITAL_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-hospital-webhook-secret-32-bytes').toString('base64')}`,
 };
 // A SNAP client key pair made for this run only: the bank adapter signs, the simulated bank verifies.
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -12,6 +12,11 @@ export const SIM_CREDENTIALS = {
   BANK_CLIENT_ID: 'sutasoma',
   BANK_CLIENT_SECRET: 'sim-bank-secret',
   BANK_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-bank-webhook-secret-32-bytes!!').toString('base64')}`,
+  BPJS_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-bpjs-webhook-secret-32-bytes!!').toString('base64')}`,
+  PLKK_API_KEY: 'sim-plkk-key',
+  HOSPITAL_CLIENT_ID: 'sutasoma',
+  HOSPITAL_CLIENT_SECRET: 'sim-hospital-secret',
+  HOSPITAL_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-hospital-webhook-secret-32-bytes').toString('base64')}`,
 };
 
 /** A fresh SNAP client key pair: the adapter signs with the private key, the simulated bank verifies. */
