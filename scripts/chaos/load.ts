@@ -1,9 +1,12 @@
+// The load generator of the fault harness and the benchmark: commands POSTed through the public API
+// with an Idempotency-Key each, a given number at a time.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
 
 export type Answer =
   | { kind: 'accepted'; id: string; retries: number }
   | { kind: 'refused'; status: number; code: string; retries: number }
-  | { kind: 'unanswered'; retries: number };
+  | { kind: 'unanswered'; retries: number; error: string };
 
 export interface PostOptions {
   baseUrl: string;
@@ -12,6 +15,11 @@ export interface PostOptions {
   giveUpMs: number;
   /** When the gateway last answered any request, shared by every worker of the load. */
   clock: { lastAnswerAt: number };
+  /**
+   * Retries allowed after a connection error, a 5xx or 409 idempotency_in_progress (default: until
+   * answered). With 0 (the benchmark) the first answer counts, whatever it is.
+   */
+  maxRetries?: number;
 }
 
 /**
@@ -22,30 +30,37 @@ export interface PostOptions {
  */
 export async function postUntilAnswered(opts: PostOptions, path: string, body: unknown): Promise<Answer> {
   const key = crypto.randomUUID();
+  const maxRetries = opts.maxRetries ?? Infinity;
+  let last: Answer = { kind: 'unanswered', retries: 0, error: 'not sent' };
   for (let retries = 0; ; retries++) {
     if (retries > 0) {
+      if (retries > maxRetries) return { ...last, retries: retries - 1 };
       // Once the gateway has been silent for giveUpMs, the rest of the load gives up at once instead of each waiting as long.
-      if (Date.now() - opts.clock.lastAnswerAt > opts.giveUpMs) return { kind: 'unanswered', retries };
+      if (Date.now() - opts.clock.lastAnswerAt > opts.giveUpMs) return { kind: 'unanswered', retries, error: last.kind === 'unanswered' ? last.error : 'silent' };
       await sleep(Math.min(1000, 100 * retries));
     }
     let status: number;
     let json: { id?: string; code?: string };
     try {
-      const res = await fetch(`${opts.baseUrl}${path}`, {
+      const res = await request(`${opts.baseUrl}${path}`, {
         method: 'POST',
         body: JSON.stringify(body),
         headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json', 'idempotency-key': key },
-        signal: AbortSignal.timeout(10_000),
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
       });
-      status = res.status;
+      status = res.statusCode;
       opts.clock.lastAnswerAt = Date.now();
-      json = (await res.json().catch(() => ({}))) as typeof json;
-    } catch {
-      continue; // no answer: the gateway is down, restarting or hung
+      json = (await res.body.json().catch(() => ({}))) as typeof json;
+    } catch (err) {
+      // No answer: the gateway is down, restarting or hung.
+      last = { kind: 'unanswered', retries, error: (err as { code?: string }).code ?? (err as Error).name };
+      continue;
     }
     if (status === 202 && json.id) return { kind: 'accepted', id: json.id, retries };
+    last = { kind: 'refused', status, code: json.code ?? '', retries };
     if (status >= 500 || (status === 409 && json.code === 'idempotency_in_progress')) continue;
-    return { kind: 'refused', status, code: json.code ?? '', retries };
+    return last;
   }
 }
 

@@ -1,18 +1,6 @@
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { createPool } from '@sutasoma/ledger';
-
-/** The pid of the `services/<service>` process started with PORT=<port> (Linux /proc), or null. */
-async function servicePid(service: string, port: number): Promise<number | null> {
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      if (!cmdline.includes(`services/${service}/src/server.ts`)) continue;
-      if ((await readFile(`/proc/${entry}/environ`, 'utf8')).split('\0').includes(`PORT=${port}`)) return Number(entry);
-    } catch { /* gone, or not ours to read */ }
-  }
-  return null;
-}
+import { servicePid } from '../lib/proc.ts';
 
 /** Local ports of the process's TCP connections to `serverPort`, as PostgreSQL sees them in `client_port`. */
 async function clientPorts(pid: number, serverPort: number): Promise<number[]> {

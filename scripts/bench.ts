@@ -1,0 +1,304 @@
+// `npm run bench`: measures, on this machine and in one run, a bare baseline (a Fastify route that
+// only adds a BullMQ job, and a worker that completes it) and then the whole system (gateway,
+// adapters, simulator as processes on a fresh schema and queue prefix): registrations of eligible
+// farmers from the simulator, then one agent_cash contribution for each registered participant,
+// through the public API with an agent token, driven by the fault harness's load generator at the
+// same concurrency and count for both. Prints a table (with our figures as a ratio to the
+// baseline's and against the issue's targets) and writes results/bench-<date>.json.
+// Options (env): BENCH_COUNT (2000), BENCH_CONCURRENCY (64), BENCH_ACCEPT_ONLY=1 (registrations
+// accepted with no adapter running, nothing completes), BENCH_BASELINE=0 (skip the baseline),
+// BENCH_PROFILE_DIR (a V8 CPU profile of every service, summarized at the end), BENCH_BUDGET_S (540).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startServiceProcess } from '@sutasoma/testing';
+import { summarizeProfiles, type ProfileSummary } from './bench/profile.ts';
+import { startBaseline } from './bench/baseline.ts';
+import { forEachConcurrently, postUntilAnswered } from './chaos/load.ts';
+import { settle } from './chaos/verify.ts';
+import { rssMiB, sampleRss, servicePid } from './lib/proc.ts';
+import { startSystem, type System } from './lib/system.ts';
+
+const num = (name: string, def: number) => {
+  const v = Number(process.env[name] ?? def);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+const COUNT = Math.floor(num('BENCH_COUNT', 2000));
+const CONCURRENCY = Math.floor(num('BENCH_CONCURRENCY', 64));
+const ACCEPT_ONLY = process.env['BENCH_ACCEPT_ONLY'] === '1';
+const BASELINE = process.env['BENCH_BASELINE'] !== '0';
+const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+const BUDGET_MS = num('BENCH_BUDGET_S', 540) * 1000;
+const DISTRICT_FARMERS = 55_289;
+const started = Date.now();
+const budgetEnds = started + BUDGET_MS;
+
+if (process.env['BENCH_URL']) {
+  console.error('BENCH_URL is not supported: the benchmark starts its own system, because it reads completion from the run\'s own ledger schema and samples the memory of its own processes. Unset it.');
+  process.exit(2);
+}
+
+const note = (msg: string) => process.stderr.write(`· ${String(Math.round((Date.now() - started) / 1000)).padStart(3)} s  ${msg}\n`);
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+interface Load { ids: string[]; ackMs: number[]; errors: Record<string, number>; acceptSeconds: number; startedAt: number }
+
+/** Every body POSTed once (no retry: the first answer counts), CONCURRENCY at a time. */
+async function drive(baseUrl: string, token: string, path: string, bodies: unknown[]): Promise<Load> {
+  const out: Load = { ids: [], ackMs: [], errors: {}, acceptSeconds: 0, startedAt: performance.now() };
+  const post = { baseUrl, token, giveUpMs: 30_000, clock: { lastAnswerAt: Date.now() }, maxRetries: 0 };
+  await forEachConcurrently(bodies, CONCURRENCY, async (body) => {
+    const t0 = performance.now();
+    const a = await postUntilAnswered(post, path, body);
+    out.ackMs.push(performance.now() - t0);
+    if (a.kind === 'accepted') { out.ids.push(a.id); return; }
+    const code = a.kind === 'refused' ? `${a.status} ${a.code || '(no code)'}` : `no answer (${a.error})`;
+    out.errors[code] = (out.errors[code] ?? 0) + 1;
+  });
+  out.acceptSeconds = (performance.now() - out.startedAt) / 1000;
+  return out;
+}
+
+interface PhaseResult {
+  count: number;
+  accepted: number;
+  acceptedPerSecond: number;
+  ackLatencyMs: { p50: number; p95: number; p99: number };
+  completed: number | null;
+  completedPerSecond: number | null;
+  completionLatencyMs: { p50: number; p99: number } | null;
+  /** Operations still open when the budget ran out. */
+  unfinished: number | null;
+  outcomes: Record<string, number>;
+  errorsByCode: Record<string, number>;
+}
+
+function acceptance(load: Load): Omit<PhaseResult, 'completed' | 'completedPerSecond' | 'completionLatencyMs' | 'unfinished' | 'outcomes'> {
+  const sorted = [...load.ackMs].sort((a, b) => a - b);
+  return {
+    count: load.ackMs.length,
+    accepted: load.ids.length,
+    acceptedPerSecond: round(load.ids.length / load.acceptSeconds),
+    ackLatencyMs: { p50: round(pct(sorted, 50)), p95: round(pct(sorted, 95)), p99: round(pct(sorted, 99)) },
+    errorsByCode: load.errors,
+  };
+}
+
+// ---------------------------------------------------------------- the bare baseline
+
+async function runBaseline(bodies: unknown[]) {
+  note('baseline: starting a bare Fastify server and a BullMQ worker…');
+  const b = await startBaseline();
+  try {
+    await sleep(2000);
+    const idleRssMiB = Object.fromEntries(await Promise.all(Object.entries(b.pids).map(async ([n, pid]) => [n, round((await rssMiB(pid))?.rss ?? NaN)] as const)));
+    const rss = sampleRss(b.pids);
+    const load = await drive(b.url, 'none', '/v1/registrations', bodies);
+    let counts = await b.counts();
+    while ((counts['completed'] ?? 0) + (counts['failed'] ?? 0) < load.ids.length && Date.now() < budgetEnds) {
+      await sleep(250);
+      counts = await b.counts();
+    }
+    const completeSeconds = (performance.now() - load.startedAt) / 1000;
+    const peakRssMiB = await rss.stop();
+    const lat = (await b.latencies()).sort((x, y) => x - y);
+    const completed = counts['completed'] ?? 0;
+    const result: PhaseResult = {
+      ...acceptance(load),
+      completed,
+      completedPerSecond: round(completed / completeSeconds),
+      completionLatencyMs: { p50: round(pct(lat, 50)), p99: round(pct(lat, 99)) },
+      unfinished: load.ids.length - completed - (counts['failed'] ?? 0),
+      outcomes: counts,
+    };
+    note(`baseline: ${result.acceptedPerSecond} accepted/s, ${result.completedPerSecond} completed/s`);
+    return { ...result, idleRssMiB, peakRssMiB: Object.fromEntries(Object.entries(peakRssMiB).map(([n, v]) => [n, round(v)])) };
+  } finally {
+    await b.stop();
+  }
+}
+
+// ---------------------------------------------------------------- the system
+
+async function completion(system: System, kind: string, done: string, load: Load): Promise<PhaseResult> {
+  const unfinished = ACCEPT_ONLY ? null : await settle(system.db.pool, load.ids, budgetEnds);
+  const completeSeconds = (performance.now() - load.startedAt) / 1000;
+  const { rows } = await system.db.pool.query<{ status: string; n: string; p50: number; p99: number }>(`
+    SELECT status, count(*) AS n,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) * 1000) AS p50,
+      percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) * 1000) AS p99
+    FROM operations WHERE kind = $1 AND id = ANY($2::uuid[]) GROUP BY status`, [kind, load.ids]);
+  const ok = rows.find((r) => r.status === done);
+  const completed = Number(ok?.n ?? 0);
+  return {
+    ...acceptance(load),
+    completed: ACCEPT_ONLY ? null : completed,
+    completedPerSecond: ACCEPT_ONLY ? null : round(completed / completeSeconds),
+    completionLatencyMs: ACCEPT_ONLY || !ok ? null : { p50: round(ok.p50), p99: round(ok.p99) },
+    unfinished,
+    outcomes: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
+  };
+}
+
+/** The run's own Redis keys (count and MEMORY USAGE summed) and the server's used_memory. */
+async function redisSize(system: System) {
+  const redis = system.queues.redis;
+  const usedMemory = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
+  let keys = 0;
+  let bytes = 0;
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${system.queues.prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    keys += batch.length;
+    if (batch.length > 0) {
+      const pipe = redis.pipeline();
+      for (const k of batch) pipe.memory('USAGE', k);
+      for (const [, v] of (await pipe.exec()) ?? []) bytes += Number(v ?? 0);
+    }
+  } while (cursor !== '0');
+  return { prefix: system.queues.prefix, keys, keysMiB: round(bytes / 2 ** 20, 2), serverUsedMemoryMiB: round(usedMemory / 2 ** 20, 1) };
+}
+
+async function postgresSize(system: System) {
+  const { rows } = await system.db.pool.query<{ schema_bytes: string; db_bytes: string; db: string }>(`
+    SELECT (SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm')) AS schema_bytes,
+           pg_database_size(current_database()) AS db_bytes, current_database() AS db`, [system.db.schema]);
+  return { schema: system.db.schema, schemaMiB: round(Number(rows[0]!.schema_bytes) / 2 ** 20, 2), database: rows[0]!.db, databaseMiB: round(Number(rows[0]!.db_bytes) / 2 ** 20, 1) };
+}
+
+async function runSystem(farmers: unknown[]) {
+  note(`system: starting the gateway, ${ACCEPT_ONLY ? 'no adapter' : 'the simluhtan, ekartutani, bpjs and bank adapters'} and the simulator…`);
+  if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
+  const system = await startSystem({ noAdapters: ACCEPT_ONLY, nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
+  const services = { gateway: system.gateway, ...Object.fromEntries(Object.entries(system.adapters).map(([n, p]) => [`${n}-adapter`, p!])), 'partner-sim': system.sim };
+  const pids: Record<string, number> = {};
+  for (const [name, p] of Object.entries(services)) {
+    const pid = await servicePid(p.name, p.port);
+    if (pid !== null) pids[name] = pid;
+  }
+  try {
+    const token = system.agentToken();
+    await sleep(2000);
+    const idleRssMiB = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([n, pid]) => [n, round((await rssMiB(pid))?.rss ?? NaN)] as const)));
+    const rss = sampleRss(pids);
+    note(`system: ${farmers.length} registrations…`);
+    const registrations = await completion(system, 'registration', 'registered', await drive(system.gateway.url, token, '/v1/registrations', farmers));
+    note(`system: registrations ${registrations.acceptedPerSecond} accepted/s, ${registrations.completedPerSecond ?? '–'} completed/s`);
+    let contributions: PhaseResult | null = null;
+    if (!ACCEPT_ONLY && Date.now() < budgetEnds) {
+      const kpjs = (await system.db.pool.query<{ kpj: string }>('SELECT kpj FROM participants')).rows.map((r) => ({ kpj: r.kpj, months: 1, channel: 'agent_cash' }));
+      note(`system: ${kpjs.length} contributions…`);
+      contributions = await completion(system, 'contribution', 'posted', await drive(system.gateway.url, token, '/v1/contributions', kpjs));
+      note(`system: contributions ${contributions.acceptedPerSecond} accepted/s, ${contributions.completedPerSecond ?? '–'} completed/s`);
+    }
+    const peak = await rss.stop();
+    const peakRssMiB = Object.fromEntries(Object.entries(peak).map(([n, v]) => [n, round(v)]));
+    const sizes = { redis: await redisSize(system), postgres: await postgresSize(system) };
+    return { registrations, contributions, idleRssMiB, peakRssMiB, ...sizes, pids };
+  } finally {
+    await system.stop();
+  }
+}
+
+// ---------------------------------------------------------------- the run
+
+// Eligible farmers from the simulator (deterministic: the system's own simulator has the same ones).
+const sample = await (async () => {
+  const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0' } });
+  try {
+    const farmers: unknown[] = [];
+    while (farmers.length < COUNT) {
+      const res = await fetch(`${sim.url}/_sim/farmers?case=eligible&limit=${Math.min(1000, COUNT - farmers.length)}&offset=${farmers.length}`);
+      const page = ((await res.json()) as { items: unknown[] }).items;
+      if (page.length === 0) break;
+      farmers.push(...page);
+    }
+    return farmers;
+  } finally {
+    await sim.kill('SIGTERM');
+  }
+})();
+
+const baseline = BASELINE ? await runBaseline(sample) : null;
+const ours = await runSystem(sample);
+const profiles: Record<string, ProfileSummary> = PROFILE_DIR ? await summarizeProfiles(PROFILE_DIR, ours.pids) : {};
+
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || !b ? null : round(a / b, 2));
+const vsBaseline = baseline ? {
+  registrations: {
+    acceptedPerSecond: ratio(ours.registrations.acceptedPerSecond, baseline.acceptedPerSecond),
+    ackP99: ratio(ours.registrations.ackLatencyMs.p99, baseline.ackLatencyMs.p99),
+    completedPerSecond: ratio(ours.registrations.completedPerSecond, baseline.completedPerSecond),
+  },
+  contributions: ours.contributions ? {
+    acceptedPerSecond: ratio(ours.contributions.acceptedPerSecond, baseline.acceptedPerSecond),
+    ackP99: ratio(ours.contributions.ackLatencyMs.p99, baseline.ackLatencyMs.p99),
+    completedPerSecond: ratio(ours.contributions.completedPerSecond, baseline.completedPerSecond),
+  } : null,
+} : null;
+
+// The district at the measured rates: every farmer registered, then every one paid (an extrapolation, not a run).
+const districtSeconds = ours.registrations.completedPerSecond && ours.contributions?.completedPerSecond
+  ? round(DISTRICT_FARMERS / ours.registrations.completedPerSecond + DISTRICT_FARMERS / ours.contributions.completedPerSecond, 0) : null;
+const maxOf = (m: Record<string, number>) => Math.max(...Object.values(m));
+const targets = [
+  { target: 'accept ≥ 3,000 registrations/s', measured: `${ours.registrations.acceptedPerSecond}/s`, met: ours.registrations.acceptedPerSecond >= 3000 },
+  { target: 'registration ack p99 < 50 ms', measured: `${ours.registrations.ackLatencyMs.p99} ms`, met: ours.registrations.ackLatencyMs.p99 < 50 },
+  { target: 'complete ≥ 1,000 registrations/s end to end', measured: `${ours.registrations.completedPerSecond ?? '–'}/s`, met: (ours.registrations.completedPerSecond ?? 0) >= 1000 },
+  { target: `district (${DISTRICT_FARMERS.toLocaleString('en')}) registered and paid < 180 s`, measured: districtSeconds ? `≈ ${districtSeconds} s (projected)` : '–', met: districtSeconds !== null && districtSeconds < 180 },
+  { target: 'each service < 100 MiB RSS idle', measured: `max ${maxOf(ours.idleRssMiB)} MiB`, met: maxOf(ours.idleRssMiB) < 100 },
+  { target: 'each service < 250 MiB RSS at peak', measured: `max ${maxOf(ours.peakRssMiB)} MiB`, met: maxOf(ours.peakRssMiB) < 250 },
+];
+
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), node: process.version, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
+  options: { count: COUNT, concurrency: CONCURRENCY, acceptOnly: ACCEPT_ONLY },
+  baseline, ...ours, profiles, vsBaseline, districtSecondsProjected: districtSeconds, targets,
+  totalSeconds: round((Date.now() - started) / 1000),
+};
+
+// ---------------------------------------------------------------- the table
+
+const cell = (v: unknown) => (v === null || v === undefined || Number.isNaN(v) ? '–' : String(v));
+const row = (cols: unknown[], widths: number[]) => cols.map((c, i) => cell(c).padEnd(widths[i]!)).join('  ');
+const W = [26, 11, 24, 13, 18, 9];
+console.log(`\n${COUNT} per phase at concurrency ${CONCURRENCY}${ACCEPT_ONLY ? ', acceptance alone (no adapter)' : ''}`);
+console.log(row(['phase', 'accepted/s', 'ack p50/p95/p99 ms', 'completed/s', 'completion p50/p99', 'errors'], W));
+const line = (name: string, r: PhaseResult | null) => r && console.log(row([
+  name, r.acceptedPerSecond, `${r.ackLatencyMs.p50} / ${r.ackLatencyMs.p95} / ${r.ackLatencyMs.p99}`, r.completedPerSecond,
+  r.completionLatencyMs ? `${r.completionLatencyMs.p50} / ${r.completionLatencyMs.p99}` : null, Object.values(r.errorsByCode).reduce((a, b) => a + b, 0),
+], W));
+line('baseline (Fastify+BullMQ)', baseline);
+line('registrations', ours.registrations);
+line('contributions', ours.contributions);
+if (vsBaseline) {
+  console.log('\nas a ratio to the baseline   accepted/s  ack p99  completed/s');
+  for (const [name, v] of Object.entries(vsBaseline)) if (v) console.log(`  ${name.padEnd(27)}${cell(v.acceptedPerSecond).padEnd(12)}${cell(v.ackP99).padEnd(9)}${cell(v.completedPerSecond)}`);
+}
+for (const [name, r] of [['registrations', ours.registrations], ['contributions', ours.contributions]] as const) {
+  if (!r) continue;
+  console.log(`${name} outcomes ${JSON.stringify(r.outcomes)}${Object.keys(r.errorsByCode).length ? `, errors ${JSON.stringify(r.errorsByCode)}` : ''}${r.unfinished ? `, ${r.unfinished} unfinished when the budget ran out` : ''}`);
+}
+console.log('\nRSS MiB (idle before the load / peak during it)');
+for (const n of Object.keys(ours.peakRssMiB)) console.log(`  ${n.padEnd(20)} ${cell(ours.idleRssMiB[n])} / ${cell(ours.peakRssMiB[n])}`);
+if (baseline) for (const n of Object.keys(baseline.peakRssMiB)) console.log(`  ${n.padEnd(20)} ${cell(baseline.idleRssMiB[n])} / ${cell(baseline.peakRssMiB[n])}`);
+console.log(`\nRedis: ${ours.redis.keys} keys of this run (${ours.redis.keysMiB} MiB), used_memory of the whole server ${ours.redis.serverUsedMemoryMiB} MiB`);
+console.log(`PostgreSQL: schema ${ours.postgres.schema} ${ours.postgres.schemaMiB} MiB, database ${ours.postgres.database} ${ours.postgres.databaseMiB} MiB`);
+console.log('\ntargets (reported, never asserted)');
+for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'missed '} ${t.target.padEnd(50)} ${t.measured}`);
+for (const [name, p] of Object.entries(profiles)) {
+  console.log(`\nCPU profile of ${name}: ${p.totalMs} ms sampled, ${p.idlePercent} % idle; self time of the busy rest:`);
+  for (const f of p.topFunctions.slice(0, 8)) console.log(`  ${String(f.percent).padStart(5)} %  ${f.name}`);
+  console.log(`  by package: ${p.topPackages.slice(0, 8).map((x) => `${x.name} ${x.percent} %`).join(', ')}`);
+}
+
+await mkdir('results', { recursive: true });
+const file = `results/bench-${result.date.replace(/[:.]/g, '-')}.json`;
+await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+console.log(`\ntotal ${result.totalSeconds} s; written to ${file}`);
+process.exit(0);
