@@ -41,6 +41,8 @@ export interface PartnerRequest {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Sent as application/x-www-form-urlencoded instead of a JSON body (an OAuth2 token request). */
+  form?: Record<string, string>;
 }
 
 export interface PartnerResponse {
@@ -159,14 +161,15 @@ export class PartnerClient {
   private async call(req: PartnerRequest): Promise<PartnerResponse> {
     const started = performance.now();
     const search = req.query ? `?${new URLSearchParams(req.query).toString()}` : '';
-    const hasBody = req.body !== undefined;
+    const payload = req.form ? { type: 'application/x-www-form-urlencoded', text: new URLSearchParams(req.form).toString() }
+      : req.body !== undefined ? { type: 'application/json', text: JSON.stringify(req.body) } : undefined;
     let outcome = 'error';
     try {
       const res = await this.pool.request({
         method: req.method,
         path: `${this.basePath}${req.path}${search}`,
-        headers: { accept: 'application/json', ...(hasBody ? { 'content-type': 'application/json' } : {}), ...req.headers },
-        ...(hasBody ? { body: JSON.stringify(req.body) } : {}),
+        headers: { accept: 'application/json', ...(payload ? { 'content-type': payload.type } : {}), ...req.headers },
+        ...(payload ? { body: payload.text } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await res.body.text();
