@@ -190,6 +190,8 @@ export const HospitalDischarge = z.object({
   bill: HospitalBill,
   receivedAt: z.string(),
 });
+export type HospitalAdmission = z.infer<typeof HospitalAdmission>;
+export type HospitalDischarge = z.infer<typeof HospitalDischarge>;
 export const IntakeEvent = z.discriminatedUnion('type', [HospitalAdmission, HospitalDischarge]);
 export type IntakeEvent = z.infer<typeof IntakeEvent>;
 

@@ -1,5 +1,6 @@
 export * from './auth.ts';
 export * from './claim-steps.ts';
+export * from './claim.ts';
 export * from './contribution.ts';
 export * from './errors.ts';
 export * from './nik.ts';

@@ -10,9 +10,13 @@ export interface NewOperation {
   nik: string;
   correlationId: string;
   request: unknown;
-  steps: { step: string; system: string; seq: number; idempotencyKey: string }[];
+  steps: { step: string; system: string; seq: number; idempotencyKey: string; state?: string; result?: Record<string, unknown> }[];
   outbox: OutboxMessage[];
   event: { kind: string; detail?: Record<string, unknown> };
+  /** The first status; default `accepted`. */
+  status?: string;
+  /** The first result; default empty. */
+  result?: Record<string, unknown>;
 }
 
 export type AcceptOutcome =
@@ -23,17 +27,21 @@ export type AcceptOutcome =
 
 /**
  * Accepts an operation under an idempotency key in one statement (one round trip, one
- * transaction): see migrations/002_accept_operation.sql.
+ * transaction): see migrations/005_claims.sql (its latest form).
  */
 export async function acceptOperation(db: Pick<pg.Pool, 'query'>, key: IdempotencyScope, requestHash: string, op: NewOperation): Promise<AcceptOutcome> {
   const { rows } = await db.query<{ outcome: string; resource_id: string | null; status: string | null; created_at: Date | null }>(
-    'SELECT * FROM accept_operation($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)',
+    'SELECT * FROM accept_operation($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
     [
       key.principal, key.scope, key.key, requestHash,
       op.id, op.kind, op.agentId, op.villageCode, op.nik, op.correlationId, JSON.stringify(op.request),
-      JSON.stringify(op.steps.map((s) => ({ step: s.step, system: s.system, seq: s.seq, idempotency_key: s.idempotencyKey }))),
+      JSON.stringify(op.steps.map((s) => ({
+        step: s.step, system: s.system, seq: s.seq, idempotency_key: s.idempotencyKey, state: s.state ?? 'pending', result: s.result ?? null,
+      }))),
       JSON.stringify(op.outbox.map((m) => ({ queue: m.queue, name: m.name, job_id: m.jobId, payload: m.payload }))),
       JSON.stringify(op.event),
+      op.status ?? 'accepted',
+      JSON.stringify(op.result ?? {}),
     ],
   );
   const row = rows[0];

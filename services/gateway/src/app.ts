@@ -2,15 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS } from '@sutasoma/contracts';
 import { OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
 import { Counter, buildService, createLogger, createRedis, pingRedis, type Logger, type ServiceApp } from '@sutasoma/service-kit';
-import { contributionRules, feeRules, type Config } from './config.ts';
+import { claimRules, contributionRules, feeRules, type Config } from './config.ts';
 import { buildFlows } from './flows/index.ts';
 import { registerQueueMetrics } from './jobs/queue-metrics.ts';
 import { Reconciler } from './jobs/reconciler.ts';
+import { createIntakeWorker } from './jobs/intake.ts';
 import { createStepEventWorker } from './jobs/step-events.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { opsConsole } from './plugins/ops-console.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { demoAuthRoutes } from './routes/auth.ts';
+import { claimRoutes } from './routes/claims.ts';
 import { contributionRoutes } from './routes/contributions.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { participantRoutes } from './routes/participants.ts';
@@ -49,9 +51,14 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     onPublished: (messages) => { for (const m of messages) published.inc({ queue: m.queue }); },
   });
   const kick = () => void relay.kick();
-  const flows = buildFlows(contributionRules(config), feeRules(config));
+  const claims = claimRules(config);
+  const flows = buildFlows(contributionRules(config), feeRules(config), claims);
   const events = createStepEventWorker({
     pool, flows, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, logger, metrics: app.metrics, onApplied: kick,
+  });
+  const intake = createIntakeWorker({
+    pool, flows, rules: claims, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.INTAKE_CONCURRENCY,
+    orderWaitMs: config.INTAKE_ORDER_WAIT_MS, logger, metrics: app.metrics, onApplied: kick,
   });
   const reconciler = new Reconciler({
     pool, flows, staleMs: config.RECONCILE_AFTER_MS, everyMs: config.RECONCILE_EVERY_MS, logger, metrics: app.metrics, onRecovered: kick,
@@ -71,6 +78,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   });
 
   await app.register(contributionRoutes, { pool, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
+  await app.register(claimRoutes, { pool, rules: claims, onAccepted: kick });
   await app.register(participantRoutes, { pool, rules: contributionRules(config) });
   await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, onReplayed: kick });
   await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S });
@@ -78,11 +86,13 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   app.addHook('onReady', async () => {
     await relay.start();
     void events.run().catch((err: Error) => logger.error({ err: err.message }, 'events worker stopped'));
+    void intake.run().catch((err: Error) => logger.error({ err: err.message }, 'intake worker stopped'));
     reconciler.start();
   });
   app.addHook('onClose', async () => {
     await reconciler.stop();
     await events.close();
+    await intake.close();
     await relay.stop();
     await closeQueueMetrics();
     await pool.end();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonEnv, envFlag, parseConfig } from '@sutasoma/service-kit';
+import type { ClaimRules } from './flows/claim-rules.ts';
 
 const csvInts = (def: string) => z.string().default(def).transform((s, ctx) => {
   const values = s.split(',').map((v) => Number(v.trim()));
@@ -43,6 +44,28 @@ export const ConfigSchema = z.object({
   AGENT_FEE_BPS: z.coerce.number().int().min(0).default(750),
   AGENT_SHARE_PERCENT: z.coerce.number().int().min(0).max(100).default(90),
   AGENT_ACTIVATION_FEE: z.coerce.number().int().min(0).default(5_000),
+  /** Claim rules (PP 44/2015, Permenaker 26/2015): configuration, integer rupiah. */
+  JKK_REPORT_DEADLINE_HOURS: z.coerce.number().int().min(1).default(48),
+  JKK_CLAIM_WINDOW_DAYS: z.coerce.number().int().min(1).default(730),
+  /** Two reports of one farmer's accident whose dates are this close are one case. */
+  CLAIM_MERGE_WINDOW_DAYS: z.coerce.number().int().min(0).default(3),
+  JKK_LOST_INCOME_PERCENT: z.coerce.number().int().min(0).max(100).default(100),
+  JKM_LUMP_SUM: z.coerce.number().int().min(0).default(20_000_000),
+  JKM_FUNERAL: z.coerce.number().int().min(0).default(10_000_000),
+  JKM_PERIODIC: z.coerce.number().int().min(0).default(12_000_000),
+  JKM_EDUCATION_MIN_MONTHS: z.coerce.number().int().min(0).default(36),
+  JKM_EDUCATION_PER_YEAR: z.string().default('tk_sd=1500000,smp=2000000,sma=3000000,university=12000000').transform((s, ctx) => {
+    const pairs = s.split(',').filter(Boolean).map((p) => p.split('='));
+    const levels = ['tk_sd', 'smp', 'sma', 'university'];
+    if (pairs.some(([k, v]) => !levels.includes(k ?? '') || !Number.isInteger(Number(v)) || Number(v) < 0)) {
+      ctx.addIssue({ code: 'custom', message: `must be level=rupiah pairs, levels ${levels.join(', ')}` });
+      return z.NEVER;
+    }
+    return Object.fromEntries(pairs.map(([k, v]) => [k!, Number(v)])) as Record<string, number>;
+  }),
+  INTAKE_CONCURRENCY: z.coerce.number().int().min(1).default(8),
+  /** How long a hospital discharge may wait for its admission before it is refused. */
+  INTAKE_ORDER_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
   /** Where each adapter answers, for the ops view of their breakers: `system=url,…`. */
   ADAPTER_URLS: z.string().default('simluhtan=http://127.0.0.1:8081,ekartutani=http://127.0.0.1:8082,bpjs=http://127.0.0.1:8083,plkk=http://127.0.0.1:8084,bank=http://127.0.0.1:8085,hospital=http://127.0.0.1:8086')
     .transform((s) => Object.fromEntries(s.split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]))),
@@ -65,6 +88,17 @@ export const contributionRules = (c: Config) => ({
 });
 export const feeRules = (c: Config) => ({
   contributionBps: c.AGENT_FEE_BPS, agentSharePercent: c.AGENT_SHARE_PERCENT, activationFee: c.AGENT_ACTIVATION_FEE,
+});
+
+export const claimRules = (c: Config): ClaimRules => ({
+  reportDeadlineHours: c.JKK_REPORT_DEADLINE_HOURS,
+  claimWindowDays: c.JKK_CLAIM_WINDOW_DAYS,
+  mergeWindowDays: c.CLAIM_MERGE_WINDOW_DAYS,
+  lostIncomePercent: c.JKK_LOST_INCOME_PERCENT,
+  jkm: {
+    lumpSum: c.JKM_LUMP_SUM, funeral: c.JKM_FUNERAL, periodic: c.JKM_PERIODIC,
+    educationMinMonths: c.JKM_EDUCATION_MIN_MONTHS, educationPerYear: c.JKM_EDUCATION_PER_YEAR,
+  },
 });
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseConfig(ConfigSchema, env);

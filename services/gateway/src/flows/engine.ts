@@ -37,8 +37,11 @@ export interface StepRow {
   idempotency_key: string;
   replays: number;
   discarded: boolean;
+  result?: Record<string, unknown> | null;
   updated_at: Date | string;
 }
+
+export type StepGate = 'run' | 'skip' | { fail: { code: string; detail: string } };
 
 export type SucceededEffect = { patch: Record<string, unknown> } | { fail: { code: string; detail: string } };
 
@@ -53,6 +56,11 @@ export interface FlowDefinition {
   status: (steps: readonly StepRow[]) => string;
   /** Side effects in the same transaction when the status changes. */
   onStatusChange?: (tx: PoolClient, op: OperationRow, from: string, to: string) => Promise<void>;
+  /**
+   * Whether a step about to be published runs, is skipped (nothing to do: a payout of Rp 0), or
+   * fails at once for a reason an operator must settle (no account to pay to). Default: runs.
+   */
+  gate?: (op: OperationRow, step: StepName) => StepGate;
   /** A periodic pass for what time alone decides (an unpaid virtual account expiring); returns the ids it closed. */
   sweep?: (tx: PoolClient) => Promise<string[]>;
 }
@@ -137,12 +145,23 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
   }
 
   const before = firstOpen(op.steps);
-  const steps = op.steps.map((s) => (s.step === e.step ? { ...s, state, attempts } : s));
-  const after = firstOpen(steps);
+  let steps = op.steps.map((s) => (s.step === e.step ? { ...s, state, attempts } : s));
+  let after = firstOpen(steps);
   const updated = { ...op, result };
   const outbox: OutboxMessage[] = [];
-  if (after && after !== before && after.state === 'pending' && !EXTERNAL_STEPS.has(after.step) && !steps.some((s) => s.state === 'failed' || s.state === 'rejected')) {
-    outbox.push(await stepMessage(flow, tx, updated, after.step, after.replays));
+  const gated: { step: StepName; state: StepState; code: string | null }[] = [];
+  while (after && after.step !== before?.step && after.state === 'pending' && !EXTERNAL_STEPS.has(after.step) && !steps.some((s) => s.state === 'failed' || s.state === 'rejected')) {
+    const gate = flow.gate?.(updated, after.step) ?? 'run';
+    if (gate === 'run') {
+      outbox.push(await stepMessage(flow, tx, updated, after.step, after.replays));
+      break;
+    }
+    const next = gate === 'skip' ? 'succeeded' : 'failed';
+    const name = after.step;
+    steps = steps.map((s) => (s.step === name ? { ...s, state: next } : s));
+    gated.push({ step: name, state: next, code: gate === 'skip' ? null : gate.fail.code });
+    if (gate !== 'skip') reason ??= gate.fail;
+    after = firstOpen(steps);
   }
   const status = flow.status(steps);
 
@@ -155,6 +174,9 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
       ...(e.partnerStatus ? { partnerStatus: e.partnerStatus } : {}),
     },
   }];
+  for (const g of gated) {
+    events.push({ kind: g.state === 'succeeded' ? 'step_skipped' : 'step_failed', step: g.step, attempt: 0, detail: g.code ? { errorCode: g.code } : {} });
+  }
   if (status !== op.status) {
     events.push({ kind: 'status_changed', step: e.step, attempt: e.attempt, detail: { from: op.status, to: status, ...(reason ? { reason: reason.code } : {}) } });
   }
@@ -177,6 +199,13 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
       JSON.stringify(events),
     ],
   );
+  if (gated.length > 0) {
+    await tx.query(
+      `UPDATE operation_steps s SET state = g.state, last_error_code = g.code, updated_at = now()
+         FROM jsonb_to_recordset($2) AS g(step text, state text, code text) WHERE s.operation_id = $1 AND s.step = g.step`,
+      [op.id, JSON.stringify(gated)],
+    );
+  }
   if (status !== op.status) await flow.onStatusChange?.(tx, { ...updated, status }, op.status, status);
   return { effect: 'applied', kind: op.kind, status };
 }

@@ -1,0 +1,53 @@
+import type { ClaimAmounts } from '@sutasoma/contracts';
+
+/** The benefit and deadline rules of claims: configuration (see config.ts), never code. */
+export interface ClaimRules {
+  /** Stage I is due this many hours after the accident (2x24 h, holidays not counted here). */
+  reportDeadlineHours: number;
+  /** A JKK claim may be made up to this many days after the accident. */
+  claimWindowDays: number;
+  /** Two reports of one farmer's accident whose dates are this close are one case. */
+  mergeWindowDays: number;
+  /** Lost income in the first 12 months, as a percent of the declared monthly income. */
+  lostIncomePercent: number;
+  jkm: {
+    lumpSum: number;
+    funeral: number;
+    periodic: number;
+    /** Contribution months after which the education benefit is due. */
+    educationMinMonths: number;
+    /** The first year's education benefit per child, by school level. */
+    educationPerYear: Record<string, number>;
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/** When the stage I report of an accident on `accidentDate` (local date, WITA) is due. */
+export function reportDeadline(rules: ClaimRules, accidentDate: string): Date {
+  return new Date(Date.parse(`${accidentDate}T00:00:00+08:00`) + rules.reportDeadlineHours * 3_600_000);
+}
+
+export function daysBetween(a: string, b: string): number {
+  return Math.abs(Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`)) / DAY_MS;
+}
+
+/**
+ * Lost income for a stay in hospital: each started day of the stay at the configured percent of
+ * the declared monthly income over 30 days, integer rupiah (the first 12 months are at 100 %).
+ */
+export function lostIncome(rules: ClaimRules, declaredIncome: number, admittedAt: string, dischargedAt: string): number {
+  const days = Math.max(1, Math.ceil((Date.parse(dischargedAt) - Date.parse(admittedAt)) / DAY_MS));
+  return days * Math.floor((declaredIncome * rules.lostIncomePercent) / 100 / 30);
+}
+
+/** The JKM benefit by part: lump sum, funeral costs, periodic benefit, and education for up to 2 children once due. */
+export function jkmAmounts(rules: ClaimRules, monthsPaid: number, children: readonly { schoolLevel: string }[]): ClaimAmounts {
+  const education = monthsPaid >= rules.jkm.educationMinMonths
+    ? children.slice(0, 2).reduce((sum, c) => sum + (rules.jkm.educationPerYear[c.schoolLevel] ?? 0), 0)
+    : 0;
+  return { lumpSum: rules.jkm.lumpSum, funeral: rules.jkm.funeral, periodic: rules.jkm.periodic, education };
+}
+
+export const sumAmounts = (a: ClaimAmounts | null | undefined): number =>
+  Object.values(a ?? {}).reduce((s: number, v) => s + (v ?? 0), 0);

@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import {
+  Claim, ClaimAccepted, ClaimList, ClaimRequest, ErrorCode, IdempotencyKeyHeader, IntakeEventView, Problem, todayInSoppeng,
+  type ClaimStatus, type Principal,
+} from '@sutasoma/contracts';
+import { acceptOperation, hashBody, withTransaction, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
+import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
+import { participantClaims, readClaim } from '../claims.ts';
+import { daysBetween, jkmAmounts, type ClaimRules } from '../flows/claim-rules.ts';
+import { newJkkCase } from '../flows/jkk-flow.ts';
+import { mergeAgentReport, openJkkCase, type MergeOutcome } from '../flows/jkk-reports.ts';
+import { newJkmClaim } from '../flows/jkm-flow.ts';
+import { findParticipant, type ParticipantRow } from '../participants.ts';
+import { answerAcceptance } from './accepted.ts';
+
+export interface ClaimRoutesOptions {
+  pool: Pool;
+  rules: ClaimRules;
+  onAccepted: () => void;
+}
+
+const SCOPE = 'POST /v1/claims';
+
+export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
+  const { pool, rules } = opts;
+  const visible = (principal: Principal, villageCode: string) => principal.role !== 'agent' || principal.villages.includes(villageCode);
+
+  app.post('/v1/claims', {
+    onRequest: app.requireRole('agent', 'supervisor'),
+    schema: {
+      summary: 'Report an accident (jkk) or file a death claim (jkm)',
+      description: 'jkk: the agent\'s report of a work accident; if the hospital already reported the same accident (the farmer\'s open case, '
+        + `accident dates within the configured days), this report joins that case (merged: true). The stage I report is due within the configured hours; `
+        + 'a late one is flagged on the claim. jkm: the heir, the death certificate and the heir\'s account; the benefit parts come from configuration. '
+        + 'BPJS checks coverage on the event date (coverage_inactive, participant_unknown end the claim rejected), decides by webhook, and the bank pays.',
+      tags: ['claims'],
+      security: [{ bearerAuth: [] }],
+      headers: z.looseObject({ 'idempotency-key': IdempotencyKeyHeader }),
+      body: ClaimRequest,
+      response: { 202: ClaimAccepted, 400: Problem, 401: Problem, 403: Problem, 409: Problem, 413: Problem, 422: Problem },
+    },
+  }, async (request, reply) => {
+    const principal = request.principal;
+    const body = request.body;
+    const field = body.kpj ? 'kpj' : 'nik';
+    const participant = await findParticipant(pool, body.kpj ? { kpj: body.kpj } : { nik: body.nik! });
+    if (!participant || !visible(principal, participant.village_code)) {
+      throw new AppError(422, ErrorCode.unknownParticipant, 'Unknown participant', {
+        detail: 'No participant registered through SUTASOMA matches, in the villages this token may act for.',
+        errors: [{ field, code: ErrorCode.unknownParticipant, message: 'is not a participant this agent serves' }],
+      });
+    }
+    const key = { principal: principal.sub, scope: SCOPE, key: request.headers['idempotency-key'] };
+    const hash = hashBody(body);
+    const correlationId = String(request.id);
+    const now = new Date().toISOString();
+    let outcome: AcceptOutcome | MergeOutcome;
+    let merged = false;
+
+    if (body.type === 'jkk') {
+      if (daysBetween(body.accidentDate, todayInSoppeng()) > rules.claimWindowDays) {
+        throw problems.validation([{ field: 'accidentDate', code: ErrorCode.claimWindowPassed, message: `is more than ${rules.claimWindowDays} days ago: the claim window has passed` }]);
+      }
+      if (!participant.has_card && !body.payoutAccount) {
+        throw new AppError(422, ErrorCode.payoutAccountRequired, 'Payout account required', {
+          detail: 'This participant has no active e-Kartu Tani card: give the account the lost-income benefit is paid to.',
+          errors: [{ field: 'payoutAccount', code: ErrorCode.payoutAccountRequired, message: 'is required when the farmer has no farmer card' }],
+        });
+      }
+      const op = newJkkCase(rules, {
+        participant: participantOf(participant),
+        accidentDate: body.accidentDate,
+        description: body.description,
+        ...(body.payoutAccount ? { payoutAccount: body.payoutAccount } : {}),
+        correlationId,
+        report: { by: 'agent', at: now, agentId: principal.sub },
+      });
+      outcome = await accept(() => acceptOperation(pool, key, hash, op));
+      if (outcome.kind === 'conflict') {
+        // The hospital reported this accident first: the agent's report joins its case.
+        outcome = await accept(() => withTransaction(pool, async (tx): Promise<AcceptOutcome | MergeOutcome> => {
+          const open = await openJkkCase(tx, participant.nik);
+          if (!open) return { kind: 'in_progress' };
+          return mergeAgentReport(tx, rules, open, {
+            agentId: principal.sub, at: now, accidentDate: body.accidentDate, description: body.description,
+            ...(body.payoutAccount ? { payoutAccount: body.payoutAccount } : {}),
+          }, key, hash);
+        }));
+        merged = outcome.kind === 'merged';
+      }
+    } else {
+      if (body.heir.nik === participant.nik) {
+        throw problems.validation([{ field: 'heir.nik', code: 'heir_is_participant', message: 'is the participant\'s own NIK' }]);
+      }
+      const order = {
+        type: 'jkm' as const, kpj: participant.kpj, nik: participant.nik, dateOfDeath: body.dateOfDeath, deathCertificateRef: body.deathCertificateRef,
+        heir: body.heir, children: body.children ?? [], requested: jkmAmounts(rules, participant.months_paid, body.children ?? []),
+      };
+      outcome = await accept(() => acceptOperation(pool, key, hash, newJkmClaim({ agentId: principal.sub, villageCode: participant.village_code, correlationId, order })));
+    }
+
+    if (outcome.kind === 'conflict' && 'detail' in outcome) throw problems.conflict(ErrorCode.claimInProgress, outcome.detail);
+    const accepted = outcome.kind === 'merged'
+      ? (() => {
+        reply.header('location', `/v1/claims/${outcome.id}`).code(202);
+        return { id: outcome.id, status: outcome.status, createdAt: outcome.createdAt.toISOString(), isNew: true };
+      })()
+      : answerAcceptance(reply, outcome, {
+        noun: 'claim', path: '/v1/claims', conflictCode: body.type === 'jkm' ? ErrorCode.claimExists : ErrorCode.claimInProgress,
+        conflictDetail: (id) => (body.type === 'jkm'
+          ? `A death claim for this participant exists${id ? ` (${id})` : ''}.`
+          : `This participant has an accident case still being written${id ? ` (${id})` : ''}; retry with the same Idempotency-Key.`),
+      });
+    if (accepted.isNew) {
+      opts.onAccepted();
+      request.log.info({ operationId: accepted.id, correlationId, kpj: participant.kpj, type: body.type, merged }, merged ? 'claim report merged into the hospital\'s case' : 'claim accepted');
+    }
+    const status = accepted.status as ClaimStatus;
+    if (outcome.kind === 'replay') merged = (await readClaim(pool, accepted.id))?.reportedBy.includes('hospital') ?? false;
+    return { id: accepted.id, type: body.type, status, merged, createdAt: accepted.createdAt };
+  });
+
+  app.get('/v1/claims/:id', {
+    onRequest: app.requireRole('agent', 'supervisor', 'ops'),
+    schema: {
+      summary: 'A claim: every state it went through, the guarantee, the bill, BPJS\'s decision, the amounts and the payouts',
+      tags: ['claims'],
+      security: [{ bearerAuth: [] }],
+      params: z.object({ id: z.uuid() }),
+      response: { 200: Claim, 400: Problem, 401: Problem, 404: Problem },
+    },
+  }, async (request) => {
+    const c = await readClaim(pool, request.params.id);
+    if (!c || !visible(request.principal, c.villageCode)) throw problems.notFound(`No claim ${request.params.id}.`);
+    const { villageCode: _village, ...body } = c;
+    return body;
+  });
+
+  app.get('/v1/participants/:kpj/claims', {
+    onRequest: app.requireRole('agent', 'supervisor', 'ops'),
+    schema: {
+      summary: 'A participant\'s claims, newest first',
+      tags: ['claims', 'participants'],
+      security: [{ bearerAuth: [] }],
+      params: z.object({ kpj: z.string().regex(/^\d{11}$/, 'must be an 11-digit KPJ') }),
+      response: { 200: ClaimList, 400: Problem, 401: Problem, 404: Problem },
+    },
+  }, async (request) => {
+    const p = await findParticipant(pool, { kpj: request.params.kpj });
+    if (!p || !visible(request.principal, p.village_code)) throw problems.notFound(`No participant ${request.params.kpj}.`);
+    const items = (await participantClaims(pool, p.kpj)).map((c) => ({
+      id: c.id, type: c.type, status: c.status, eventDate: c.eventDate, reason: c.reason, createdAt: c.createdAt, updatedAt: c.updatedAt,
+    }));
+    return { kpj: p.kpj, items };
+  });
+
+  app.get('/ops/intake', {
+    onRequest: app.requireRole('ops'),
+    schema: {
+      summary: 'Notifications partners sent on their own (hospital admissions and discharges) and what became of each; refused ones with their reason',
+      tags: ['ops'],
+      security: [{ bearerAuth: [] }],
+      querystring: z.object({
+        outcome: IntakeEventView.shape.outcome.optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }).strict(),
+      response: { 200: z.object({ items: z.array(IntakeEventView) }), 400: Problem, 401: Problem, 403: Problem },
+    },
+  }, async (request) => {
+    const { rows } = await pool.query(
+      `SELECT id, source, delivery_id, type, outcome, reason_code, reason_detail, operation_id, partner_ref, correlation_id, nik_masked, received_at, processed_at
+         FROM intake_events WHERE ($1::text IS NULL OR outcome = $1) ORDER BY id DESC LIMIT $2`,
+      [request.query.outcome ?? null, request.query.limit],
+    );
+    return {
+      items: rows.map((r) => ({
+        id: Number(r.id), source: r.source, deliveryId: r.delivery_id, type: r.type, outcome: r.outcome, reasonCode: r.reason_code,
+        reasonDetail: r.reason_detail, operationId: r.operation_id, partnerRef: r.partner_ref, correlationId: r.correlation_id,
+        nikMasked: r.nik_masked, receivedAt: new Date(r.received_at).toISOString(), processedAt: new Date(r.processed_at).toISOString(),
+      })),
+    };
+  });
+}
+
+function participantOf(p: ParticipantRow) {
+  return { kpj: p.kpj, nik: p.nik, agentId: p.agent_id, villageCode: p.village_code, declaredIncome: Number(p.declared_income), hasCard: p.has_card };
+}
+
+async function accept<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw problems.unavailable('The ledger could not commit the claim; nothing was accepted. Retry with the same Idempotency-Key.', err);
+  }
+}
