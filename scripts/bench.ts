@@ -16,7 +16,7 @@ import { summarizeProfiles, type ProfileSummary } from './bench/profile.ts';
 import { startBaseline } from './bench/baseline.ts';
 import { forEachConcurrently, postUntilAnswered } from './chaos/load.ts';
 import { settle } from './chaos/verify.ts';
-import { rssMiB, sampleRss, servicePid } from './lib/proc.ts';
+import { cpuMeter, rssMiB, sampleRss, servicePid } from './lib/proc.ts';
 import { startSystem, type System } from './lib/system.ts';
 
 const num = (name: string, def: number) => {
@@ -32,6 +32,7 @@ const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 const BUDGET_MS = num('BENCH_BUDGET_S', 540) * 1000;
 const DISTRICT_FARMERS = 55_289;
 const started = Date.now();
+const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
 const budgetEnds = started + BUDGET_MS;
 
 if (process.env['BENCH_URL']) {
@@ -95,6 +96,8 @@ async function runBaseline(bodies: unknown[]) {
     await sleep(2000);
     const idleRssMiB = Object.fromEntries(await Promise.all(Object.entries(b.pids).map(async ([n, pid]) => [n, round((await rssMiB(pid))?.rss ?? NaN)] as const)));
     const rss = sampleRss(b.pids);
+    const cpu = cpuMeter(b.pids);
+    await cpu.start();
     const load = await drive(b.url, 'none', '/v1/registrations', bodies);
     let counts = await b.counts();
     while ((counts['completed'] ?? 0) + (counts['failed'] ?? 0) < load.ids.length && Date.now() < budgetEnds) {
@@ -103,6 +106,7 @@ async function runBaseline(bodies: unknown[]) {
     }
     const completeSeconds = (performance.now() - load.startedAt) / 1000;
     const peakRssMiB = await rss.stop();
+    const cpuDuringLoad = await cpu.stop();
     const lat = (await b.latencies()).sort((x, y) => x - y);
     const completed = counts['completed'] ?? 0;
     const result: PhaseResult = {
@@ -114,7 +118,7 @@ async function runBaseline(bodies: unknown[]) {
       outcomes: counts,
     };
     note(`baseline: ${result.acceptedPerSecond} accepted/s, ${result.completedPerSecond} completed/s`);
-    return { ...result, idleRssMiB, peakRssMiB: Object.fromEntries(Object.entries(peakRssMiB).map(([n, v]) => [n, round(v)])) };
+    return { ...result, idleRssMiB, peakRssMiB: Object.fromEntries(Object.entries(peakRssMiB).map(([n, v]) => [n, round(v)])), cpuDuringLoad };
   } finally {
     await b.stop();
   }
@@ -185,6 +189,8 @@ async function runSystem(farmers: unknown[]) {
     await sleep(2000);
     const idleRssMiB = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([n, pid]) => [n, round((await rssMiB(pid))?.rss ?? NaN)] as const)));
     const rss = sampleRss(pids);
+    const cpu = cpuMeter(pids);
+    await cpu.start();
     note(`system: ${farmers.length} registrations…`);
     const registrations = await completion(system, 'registration', 'registered', await drive(system.gateway.url, token, '/v1/registrations', farmers));
     note(`system: registrations ${registrations.acceptedPerSecond} accepted/s, ${registrations.completedPerSecond ?? '–'} completed/s`);
@@ -196,9 +202,10 @@ async function runSystem(farmers: unknown[]) {
       note(`system: contributions ${contributions.acceptedPerSecond} accepted/s, ${contributions.completedPerSecond ?? '–'} completed/s`);
     }
     const peak = await rss.stop();
+    const cpuDuringLoad = await cpu.stop();
     const peakRssMiB = Object.fromEntries(Object.entries(peak).map(([n, v]) => [n, round(v)]));
     const sizes = { redis: await redisSize(system), postgres: await postgresSize(system) };
-    return { registrations, contributions, idleRssMiB, peakRssMiB, ...sizes, pids };
+    return { registrations, contributions, idleRssMiB, peakRssMiB, cpuDuringLoad, ...sizes, pids };
   } finally {
     await system.stop();
   }
@@ -256,7 +263,7 @@ const targets = [
 
 const result = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), node: process.version, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
   options: { count: COUNT, concurrency: CONCURRENCY, acceptOnly: ACCEPT_ONLY },
   baseline, ...ours, profiles, vsBaseline, districtSecondsProjected: districtSeconds, targets,
   totalSeconds: round((Date.now() - started) / 1000),
@@ -287,7 +294,14 @@ for (const [name, r] of [['registrations', ours.registrations], ['contributions'
 console.log('\nRSS MiB (idle before the load / peak during it)');
 for (const n of Object.keys(ours.peakRssMiB)) console.log(`  ${n.padEnd(20)} ${cell(ours.idleRssMiB[n])} / ${cell(ours.peakRssMiB[n])}`);
 if (baseline) for (const n of Object.keys(baseline.peakRssMiB)) console.log(`  ${n.padEnd(20)} ${cell(baseline.idleRssMiB[n])} / ${cell(baseline.peakRssMiB[n])}`);
-console.log(`\nRedis: ${ours.redis.keys} keys of this run (${ours.redis.keysMiB} MiB), used_memory of the whole server ${ours.redis.serverUsedMemoryMiB} MiB`);
+const cpuLine = (name: string, c: { wallSeconds: number; cpuSeconds: Record<string, number> }) => {
+  const sorted = Object.entries(c.cpuSeconds).sort((a, b) => b[1] - a[1]);
+  console.log(`\nCPU seconds during the ${name} load (${c.wallSeconds} s wall, ${round(c.wallSeconds * cpus().length)} CPU s on ${cpus().length} cores)`);
+  console.log(`  ${sorted.map(([n, v]) => `${n} ${v}`).join(', ')}`);
+};
+if (baseline) cpuLine('baseline', baseline.cpuDuringLoad);
+cpuLine('system', ours.cpuDuringLoad);
+console.log(`\nRedis: ${ours.redis.keys} keys of this run (${ours.redis.keysMiB} MiB by MEMORY USAGE, an estimate), used_memory of the whole server ${ours.redis.serverUsedMemoryMiB} MiB`);
 console.log(`PostgreSQL: schema ${ours.postgres.schema} ${ours.postgres.schemaMiB} MiB, database ${ours.postgres.database} ${ours.postgres.databaseMiB} MiB`);
 console.log('\ntargets (reported, never asserted)');
 for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'missed '} ${t.target.padEnd(50)} ${t.measured}`);

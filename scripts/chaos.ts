@@ -4,7 +4,8 @@
 // ledger and the simulator's partner ledgers, that nothing accepted was lost or done twice.
 // Options (env): CHAOS_COUNT (300 farmers a scenario), CHAOS_CONCURRENCY (32), CHAOS_OUTAGE_S (20,
 // partner-down), CHAOS_SLOW_S (15, partner-slow), CHAOS_DRAIN_S (120, per phase), CHAOS_ONLY (names,
-// comma-separated), CHAOS_KEEP=1 (keep the ledger schemas and queues for a look afterwards), CHAOS_BUDGET_S (540).
+// comma-separated), CHAOS_KEEP=1 (keep the ledger schemas and queues for a look afterwards), CHAOS_BUDGET_S (540),
+// CHAOS_RESULTS_DIR (results). SIGTERM or SIGINT stops every process it started before it exits.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from '@sutasoma/ledger';
@@ -31,6 +32,7 @@ const DRAIN_S = num('CHAOS_DRAIN_S', 120);
 const GIVE_UP_S = 30;
 const ONLY = process.env['CHAOS_ONLY']?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
 const KEEP = process.env['CHAOS_KEEP'] === '1';
+const RESULTS_DIR = process.env['CHAOS_RESULTS_DIR'] ?? 'results';
 /**
  * Past this, drains stop waiting and no further scenario starts: with the defaults the run ends within
  * ten minutes; longer faults (each held twice) lengthen it by what they add.
@@ -233,6 +235,14 @@ if (unknown.length > 0) {
 
 let shared: System | undefined;
 const results: ScenarioResult[] = [];
+/** What to stop if the harness itself is stopped (a test's timeout, Ctrl-C): every system and redis-server it runs. */
+const running = new Set<() => Promise<void>>();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    note(`${signal}: stopping every process this run started…`);
+    void Promise.allSettled([...running].map((stop) => stop())).then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
 try {
   for (const [index, sc] of all.entries()) {
     if (ONLY.length > 0 && !ONLY.includes(sc.name)) continue;
@@ -248,20 +258,27 @@ try {
     if (sc.ownRedis) {
       note(`${sc.name}: starting a redis-server and a system of its own on it…`);
       const redis = await startRedisServer();
+      running.add(redis.kill);
       note(`${sc.name}: redis-server at ${redis.url}`);
       let system: System | undefined;
+      const stopOwn = () => (system ? stopChaosSystem(system, KEEP) : Promise.resolve());
       try {
         system = await startChaosSystem(redis.url);
+        running.add(stopOwn);
         note(`${sc.name}: ledger schema ${system.db.schema}, queue prefix ${system.queues.prefix}`);
         result = await runScenario({ system, redis }, sc, index);
       } finally {
+        running.delete(stopOwn);
         if (system) await stopChaosSystem(system, KEEP);
+        running.delete(redis.kill);
         await redis.kill();
       }
     } else {
       if (!shared) {
         note('starting the system: gateway, simluhtan, ekartutani, bpjs and bank adapters, partner simulator…');
         shared = await startChaosSystem();
+        const s = shared;
+        running.add(() => stopChaosSystem(s, KEEP));
         note(`ledger schema ${shared.db.schema}, queue prefix ${shared.queues.prefix}`);
       }
       const revived = await reviveDead(shared);
@@ -278,8 +295,8 @@ try {
 const totalS = seconds(Date.now() - started);
 console.log(`total ${totalS.toFixed(1)} s`);
 const date = new Date().toISOString();
-await mkdir('results', { recursive: true });
-const file = `results/chaos-${date.replace(/[:.]/g, '-')}.json`;
+await mkdir(RESULTS_DIR, { recursive: true });
+const file = `${RESULTS_DIR}/chaos-${date.replace(/[:.]/g, '-')}.json`;
 await writeFile(file, `${JSON.stringify({
   date,
   options: { count: COUNT, concurrency: CONCURRENCY, outageSeconds: OUTAGE_S, slowSeconds: SLOW_S, drainSeconds: DRAIN_S },

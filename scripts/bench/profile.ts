@@ -53,15 +53,16 @@ export async function summarizeProfile(file: string, top = 12): Promise<ProfileS
   return { file, pid, totalMs: Math.round(total / 1000), idlePercent: total > 0 ? Math.round((1000 * idle) / total) / 10 : 0, topFunctions: rank(fns), topPackages: rank(pkgs) };
 }
 
-/** Every profile in `dir` written by one of `pids` (name by pid). */
+/** The main thread's profile in `dir` of each of `pids` (name by pid). */
 export async function summarizeProfiles(dir: string, pids: Record<string, number>): Promise<Record<string, ProfileSummary>> {
   const names = new Map(Object.entries(pids).map(([n, pid]) => [pid, n]));
   const out: Record<string, ProfileSummary> = {};
   for (const f of await readdir(dir)) {
     if (!f.endsWith('.cpuprofile')) continue;
-    const pid = Number(/\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(f)?.[1] ?? NaN);
-    const name = names.get(pid);
-    if (name) out[name] = await summarizeProfile(`${dir}/${f}`);
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main one (1 is tsx's module loader).
+    const m = /\.(\d+)\.(\d+)\.\d+\.cpuprofile$/.exec(f);
+    const name = names.get(Number(m?.[1]));
+    if (name && m?.[2] === '0') out[name] = await summarizeProfile(`${dir}/${f}`);
   }
   return out;
 }

@@ -52,3 +52,58 @@ export function sampleRss(pids: Record<string, number>, everyMs = 200): { stop: 
     },
   };
 }
+
+/** CPU seconds (user + system) a process has used so far, or null once it is gone. */
+export async function cpuSeconds(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  // After "pid (comm) ": state is field 3, utime 14 and stime 15; clock ticks are 1/100 s on Linux.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** The pids of every process whose command name (/proc/<pid>/comm) is `comm`, e.g. postgres, redis-server. */
+export async function pidsNamed(comm: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const name = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (name.trim() === comm) out.push(Number(entry));
+  }
+  return out;
+}
+
+/**
+ * CPU seconds used between `start()` and `stop()` by each named process, plus every process of
+ * the given command names together (PostgreSQL's backends, Redis): where the machine's time went.
+ * A process that exits in between is counted up to its last reading.
+ */
+export function cpuMeter(pids: Record<string, number>, comms: string[] = ['postgres', 'redis-server']) {
+  const read = async () => {
+    const named = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([n, pid]) => [n, (await cpuSeconds(pid)) ?? NaN] as const)));
+    const byComm: Record<string, Map<number, number>> = {};
+    for (const c of comms) {
+      const m = new Map<number, number>();
+      for (const pid of await pidsNamed(c)) m.set(pid, (await cpuSeconds(pid)) ?? 0);
+      byComm[c] = m;
+    }
+    return { named, byComm, self: process.cpuUsage(), at: performance.now() };
+  };
+  let first: Awaited<ReturnType<typeof read>> | undefined;
+  return {
+    start: async () => { first = await read(); },
+    stop: async (): Promise<{ wallSeconds: number; cpuSeconds: Record<string, number> }> => {
+      const last = await read();
+      const r = (n: number) => Math.round(n * 10) / 10;
+      const out: Record<string, number> = {};
+      for (const [n, v] of Object.entries(last.named)) out[n] = r(v - (first!.named[n] ?? 0));
+      for (const c of comms) {
+        let sum = 0;
+        for (const [pid, v] of last.byComm[c]!) sum += v - (first!.byComm[c]!.get(pid) ?? 0);
+        out[`${c} (all)`] = r(sum);
+      }
+      out['load generator (this process)'] = r((last.self.user + last.self.system - first!.self.user - first!.self.system) / 1e6);
+      return { wallSeconds: r((last.at - first!.at) / 1000), cpuSeconds: out };
+    },
+  };
+}

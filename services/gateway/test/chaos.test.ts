@@ -1,0 +1,56 @@
+// The fault harness (`npm run chaos`) small and fast, so CI keeps its guarantee: the real harness as a
+// child process, a few hundred operations in all, one fault each for five scenarios, and for each:
+// nothing accepted lost, nothing done twice, PASS. REDIS_URL and DATABASE_URL come from the environment,
+// as for every test; redis-restart runs a redis-server of its own (on PATH) on a free port.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+const SCENARIOS = ['partner-down', 'kill-adapter', 'kill-gateway', 'redis-restart', 'webhooks'].filter((s) => hasRedisServer || s !== 'redis-restart');
+
+// The harness's own budget (CHAOS_BUDGET_S) ends it before this timeout.
+t.setTimeout(240_000);
+
+const dir = await mkdtemp(join(tmpdir(), 'chaos-test-'));
+t.teardown(() => rm(dir, { recursive: true, force: true }));
+
+const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts'], {
+  cwd: ROOT,
+  env: {
+    ...process.env,
+    CHAOS_ONLY: SCENARIOS.join(','), CHAOS_COUNT: '30', CHAOS_CONCURRENCY: '8', CHAOS_OUTAGE_S: '3',
+    CHAOS_DRAIN_S: '60', CHAOS_BUDGET_S: '170', CHAOS_RESULTS_DIR: dir,
+  },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+// If this file times out, the harness stops the processes it started.
+t.teardown(() => { if (child.exitCode === null) child.kill('SIGTERM'); });
+let stdout = '';
+let stderr = '';
+child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-8000); });
+const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+interface ScenarioResult { scenario: string; accepted: number; completed: number; lost: number; duplicated: number; pass: boolean; problems: string[] }
+const file = (await readdir(dir)).find((f) => f.startsWith('chaos-') && f.endsWith('.json'));
+const results: ScenarioResult[] = file ? (JSON.parse(await readFile(join(dir, file), 'utf8')) as { scenarios: ScenarioResult[] }).scenarios : [];
+t.comment(stdout.trim());
+
+t.equal(code, 0, 'the harness exits 0', { stderr: code === 0 ? undefined : stderr });
+for (const name of ['partner-down', 'kill-adapter', 'kill-gateway', 'redis-restart', 'webhooks']) {
+  t.test(name, { skip: SCENARIOS.includes(name) ? false : 'redis-server is not on PATH' }, async (t) => {
+    const r = results.find((x) => x.scenario === name);
+    t.ok(r, 'ran', { stdout });
+    if (!r) return;
+    t.ok(r.accepted >= 50, `accepted ${r.accepted} of 60 commands at least`);
+    t.equal(r.lost, 0, 'lost 0');
+    t.equal(r.duplicated, 0, 'duplicated 0');
+    t.equal(r.completed, r.accepted, 'every accepted operation completed');
+    t.ok(r.pass, 'PASS', { problems: r.problems });
+  });
+}
