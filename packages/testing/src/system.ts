@@ -28,36 +28,41 @@ export function bankKeyPair(): { privateKey: string; publicKey: string } {
   };
 }
 
-export type AdapterName = 'simluhtan' | 'ekartutani' | 'bpjs' | 'bank';
+export type AdapterName = 'simluhtan' | 'ekartutani' | 'bpjs' | 'bank' | 'plkk' | 'hospital';
 
 export interface Partners {
   sim: ServiceProcess;
-  adapters: Record<AdapterName, ServiceProcess>;
+  adapters: Partial<Record<AdapterName, ServiceProcess>> & Record<'simluhtan' | 'ekartutani' | 'bpjs' | 'bank', ServiceProcess>;
   stop: () => Promise<void>;
 }
 
 /**
  * The partner simulator and the adapters the registration and contribution flows use, each its
- * own process, on the test's queue prefix. `adapterEnv` tunes breakers, retries and locks for a
- * test's time scale.
+ * own process, on the test's queue prefix; with `claims`, the plkk and hospital adapters too, and
+ * the hospital's and BPJS's webhooks pointed at their adapters. `adapterEnv` tunes breakers,
+ * retries and locks for a test's time scale.
  */
-export async function startPartners(prefix: string, adapterEnv: Record<string, string> = {}): Promise<Partners> {
+export async function startPartners(prefix: string, adapterEnv: Record<string, string> = {}, opts: { claims?: boolean; simEnv?: Record<string, string> } = {}): Promise<Partners> {
   const keys = bankKeyPair();
-  const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey } });
+  const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey, ...opts.simEnv } });
   const env = { ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, ...adapterEnv };
-  const names: AdapterName[] = ['simluhtan', 'ekartutani', 'bpjs', 'bank'];
+  const names: AdapterName[] = ['simluhtan', 'ekartutani', 'bpjs', 'bank', ...(opts.claims ? ['plkk', 'hospital'] as const : [])];
   const started = await Promise.all(names.map((s) =>
     startServiceProcess({ service: `${s}-adapter`, env: { ...env, PARTNER_BASE_URL: `${sim.url}/${s}` } })));
   const adapters = Object.fromEntries(names.map((n, i) => [n, started[i]!])) as Record<AdapterName, ServiceProcess>;
-  const hook = await fetch(`${sim.url}/_sim/bank/webhook`, {
-    method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${adapters.bank.url}/webhooks/bank/payments` }),
-  });
-  if (!hook.ok) throw new Error(`the simulated bank refused the webhook URL: ${hook.status}`);
+  const hooks: [string, string][] = [['/_sim/bank/webhook', `${adapters.bank.url}/webhooks/bank/payments`]];
+  if (opts.claims) {
+    hooks.push(['/_sim/bpjs/claims/webhook', `${adapters.bpjs.url}/webhooks/bpjs/claims`], ['/_sim/hospital/webhook', `${adapters.hospital!.url}/webhooks/hospital/fhir`]);
+  }
+  for (const [path, url] of hooks) {
+    const hook = await fetch(`${sim.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url }) });
+    if (!hook.ok) throw new Error(`the simulator refused the webhook URL at ${path}: ${hook.status}`);
+  }
   return {
     sim,
     adapters,
     stop: async () => {
-      await Promise.all([...Object.values(adapters), sim].map((p) => p.kill('SIGTERM')));
+      await Promise.all([...Object.values(adapters), sim].map((p) => p!.kill('SIGTERM')));
     },
   };
 }

@@ -32,11 +32,11 @@ export interface FlowUnderTest extends GatewayUnderTest {
  * The whole registration path: the gateway in-process, the simulator and the three adapters as
  * processes, all on this file's schema and queue prefix.
  */
-export async function startFlow(t: Test, opts: { gatewayEnv?: Record<string, string>; adapterEnv?: Record<string, string> } = {}): Promise<FlowUnderTest> {
+export async function startFlow(t: Test, opts: { gatewayEnv?: Record<string, string>; adapterEnv?: Record<string, string>; claims?: boolean; simEnv?: Record<string, string> } = {}): Promise<FlowUnderTest> {
   const queues = createTestPrefix();
-  const partners = await startPartners(queues.prefix, opts.adapterEnv);
+  const partners = await startPartners(queues.prefix, opts.adapterEnv, { ...(opts.claims ? { claims: true } : {}), ...(opts.simEnv ? { simEnv: opts.simEnv } : {}) });
   t.teardown(() => partners.stop());
-  const adapterUrls = Object.entries(partners.adapters).map(([system, p]) => `${system}=${p.url}`).join(',');
+  const adapterUrls = Object.entries(partners.adapters).map(([system, p]) => `${system}=${p!.url}`).join(',');
   const gw = await startGateway(t, { ADAPTER_URLS: adapterUrls, ...opts.gatewayEnv }, queues);
   const agent = gw.token('demo-agent');
   const sim = (method: string, path: string, body?: unknown) => fetch(`${partners.sim.url}${path}`, {
