@@ -14,6 +14,9 @@ import { BankAccounts } from './systems/bank-accounts.ts';
 import { BankState } from './systems/bank-state.ts';
 import { BankWebhooks } from './systems/bank-webhooks.ts';
 import { RecordedAnswers } from './recorded-answers.ts';
+import { BpjsClaims } from './systems/bpjs-claims.ts';
+import { BankTransfers } from './systems/bank-transfers.ts';
+import { WebhookSender } from './webhook-sender.ts';
 import { PARTNER_SYSTEMS } from './systems/partner-systems.ts';
 
 export interface AppDeps {
@@ -23,18 +26,28 @@ export interface AppDeps {
 /** The simulator, fully registered and not listening: each partner under `/<system>`, control under `/_sim`. */
 export async function buildApp(config: SimConfig, deps: AppDeps): Promise<ServiceApp> {
   const data = generateSoppeng(config.seed);
+  const faults = new FaultRegistry();
+  const participants = new BpjsParticipants(data);
+  const contributions = new BpjsContributions();
+  const accounts = new BankAccounts(data);
   const ctx: SimContext = {
     config,
     data,
-    faults: new FaultRegistry(),
+    faults,
     stats: new CallStats(),
     held: new HeldConnections(),
-    participants: new BpjsParticipants(data),
-    contributions: new BpjsContributions(),
-    accounts: new BankAccounts(data),
+    participants,
+    contributions,
+    accounts,
     bank: new BankState(config.bank),
     webhooks: new BankWebhooks(config.bank.webhook, deps.logger.child({ component: 'bank-webhooks' })),
     cardDebits: new RecordedAnswers(),
+    cardCredits: new RecordedAnswers(),
+    claims: new BpjsClaims({
+      participants, contributions, faults, decisionDelayMs: config.bpjs.decisionDelayMs, log: deps.logger.child({ component: 'bpjs-claims' }),
+      webhooks: new WebhookSender(config.bpjs.webhook, deps.logger.child({ component: 'bpjs-webhooks' })),
+    }),
+    transfers: new BankTransfers(accounts),
     random: createRandom(config.seed),
   };
 
@@ -46,6 +59,7 @@ export async function buildApp(config: SimConfig, deps: AppDeps): Promise<Servic
     ctx.held.releaseAll();
     ctx.faults.clear();
     ctx.webhooks.close();
+    ctx.claims.close();
   });
 
   await app.register(async (scope) => controlRoutes(scope, ctx), { prefix: '/_sim' });

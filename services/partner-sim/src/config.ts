@@ -6,6 +6,8 @@ const int = (min: number, max: number, fallback: number) => z.coerce.number().in
 
 /** `whsec_` and base64 of "sim-bank-webhook-secret-32-bytes!!": a valid Standard Webhooks secret. */
 export const DEFAULT_BANK_WEBHOOK_SECRET = `whsec_${Buffer.from('sim-bank-webhook-secret-32-bytes!!').toString('base64')}`;
+/** `whsec_` and base64 of "sim-bpjs-webhook-secret-32-bytes!!": BPJS's claim-decision signing secret. */
+export const DEFAULT_BPJS_WEBHOOK_SECRET = `whsec_${Buffer.from('sim-bpjs-webhook-secret-32-bytes!!').toString('base64')}`;
 
 /** A PEM given in one env line may carry its newlines as `\n`. */
 const pem = z
@@ -40,6 +42,12 @@ const SimEnv = z
     SIM_BPJS_CONS_ID: z.string().min(1).default('sutasoma'),
     SIM_BPJS_SECRET: z.string().min(1).default('sim-bpjs-secret'),
     SIM_BPJS_TIMESTAMP_TOLERANCE_S: int(1, 86_400, 300),
+    SIM_BPJS_DECISION_DELAY_MS: int(0, 86_400_000, 500),
+    SIM_BPJS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8083/webhooks/bpjs/claims'),
+    SIM_BPJS_WEBHOOK_SECRET: webhookSecret.default(DEFAULT_BPJS_WEBHOOK_SECRET),
+    SIM_BPJS_WEBHOOK_ATTEMPTS: int(1, 20, 8),
+    SIM_BPJS_WEBHOOK_BACKOFF_MS: int(1, 600_000, 500),
+    SIM_BPJS_WEBHOOK_TIMEOUT_MS: int(1, 600_000, 5000),
     SIM_TIMEOUT_HOLD_MS: int(1, 600_000, 30_000),
     SIM_BANK_CLIENT_ID: z.string().min(1).default('sutasoma'),
     SIM_BANK_CLIENT_PUBLIC_KEY: pem.optional(),
@@ -69,6 +77,16 @@ const SimEnv = z
       consId: env.SIM_BPJS_CONS_ID,
       secret: env.SIM_BPJS_SECRET,
       timestampToleranceS: env.SIM_BPJS_TIMESTAMP_TOLERANCE_S,
+      /** How long after a claim (and after a documents request) BPJS decides. */
+      decisionDelayMs: env.SIM_BPJS_DECISION_DELAY_MS,
+      /** Where the claim decisions go, signed like the bank's notifications. */
+      webhook: {
+        url: env.SIM_BPJS_WEBHOOK_URL,
+        secret: env.SIM_BPJS_WEBHOOK_SECRET,
+        attempts: env.SIM_BPJS_WEBHOOK_ATTEMPTS,
+        backoffMs: env.SIM_BPJS_WEBHOOK_BACKOFF_MS,
+        timeoutMs: env.SIM_BPJS_WEBHOOK_TIMEOUT_MS,
+      },
     },
     bank: {
       clientId: env.SIM_BANK_CLIENT_ID,

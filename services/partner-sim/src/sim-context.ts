@@ -12,6 +12,8 @@ import type { BankAccounts } from './systems/bank-accounts.ts';
 import type { BankState } from './systems/bank-state.ts';
 import type { BankWebhooks } from './systems/bank-webhooks.ts';
 import type { RecordedAnswers } from './recorded-answers.ts';
+import type { BpjsClaims } from './systems/bpjs-claims.ts';
+import type { BankTransfers } from './systems/bank-transfers.ts';
 
 /** Everything one simulator instance holds: immutable Soppeng plus this run's mutable state. */
 export interface SimContext {
@@ -28,6 +30,12 @@ export interface SimContext {
   webhooks: BankWebhooks;
   /** e-Kartu Tani debit answers by the caller's `reference`. */
   cardDebits: RecordedAnswers;
+  /** e-Kartu Tani credit answers by the caller's `reference`. */
+  cardCredits: RecordedAnswers;
+  /** BPJS's claims, their decisions and the decision webhooks. */
+  claims: BpjsClaims;
+  /** The bank's SNAP transfers (payouts), by partnerReferenceNo. */
+  transfers: BankTransfers;
   /** Seeded, so a fault at rate 0.5 hits the same requests on every run. */
   random: Random;
 }

@@ -19,7 +19,8 @@ function snapValue(amount: number | string): string {
 
 /**
  * The bank's and e-Kartu Tani's money under /_sim: the demo client key, paying a virtual account
- * (which sends the payment notification), the webhook target and its faults, and what was done.
+ * (which sends the payment notification), the webhook target and its faults, opening an
+ * institution's account, and what was done: debits, transfers, card credits.
  */
 export async function bankControlRoutes(app: ServiceApp, ctx: SimContext): Promise<void> {
   const { bank, webhooks, accounts } = ctx;
@@ -103,6 +104,41 @@ export async function bankControlRoutes(app: ServiceApp, ctx: SimContext): Promi
     return { items, count: items.length };
   });
 
+  app.get('/bank/transfers', {
+    schema: { querystring: z.object({ partnerReferenceNo: z.string().optional(), beneficiaryAccountNo: z.string().optional() }) },
+  }, async (request) => {
+    const items = ctx.transfers.list(request.query).map((t) => ({
+      referenceNo: t.referenceNo, partnerReferenceNo: t.partnerReferenceNo, sourceAccountNo: t.sourceAccountNo,
+      beneficiaryAccountNo: t.beneficiaryAccountNo, beneficiaryBankCode: t.beneficiaryBankCode, beneficiaryAccountName: t.beneficiaryAccountName,
+      amount: t.amount, remark: t.remark, createdAt: t.createdAt,
+    }));
+    return { items, count: items.length };
+  });
+
+  app.get('/ekartutani/credits', {
+    schema: { querystring: z.object({ reference: z.string().optional(), accountNo: z.string().optional() }) },
+  }, async (request) => {
+    const items = accounts.credits({ channel: 'ekartutani', reference: request.query.reference, accountNo: request.query.accountNo })
+      .map((c) => ({ creditId: c.id, reference: c.reference, accountNo: c.accountNo, amount: c.amount, createdAt: c.createdAt }));
+    return { items, count: items.length };
+  });
+
+  app.post('/bank/accounts', {
+    schema: {
+      body: z.object({
+        accountNo: z.string().regex(/^\d{6,20}$/),
+        bankCode: z.string().regex(/^\d{3}$/),
+        holderName: z.string().trim().min(2).max(100),
+      }).strict(),
+    },
+  }, async (request, reply) => {
+    const { accountNo, bankCode, holderName } = request.body;
+    if (!accounts.openInstitution({ accountNo, bank: { kode: bankCode, nama: bankCode }, holderName })) {
+      throw problems.conflict('account_exists', `Account ${accountNo} already exists at the simulated bank.`);
+    }
+    return reply.code(201).send(accounts.view(accountNo));
+  });
+
   app.get('/bank/accounts', {
     schema: {
       querystring: z.object({ nik: z.string().optional(), accountNo: z.string().optional() })
@@ -137,7 +173,9 @@ export async function bankControlRoutes(app: ServiceApp, ctx: SimContext): Promi
   app.get('/bank/webhooks', {
     schema: { querystring: z.object({ trxId: z.string().optional() }) },
   }, async (request) => {
-    const items = webhooks.list().filter((d) => request.query.trxId === undefined || d.trxId === request.query.trxId);
+    const items = webhooks.list()
+      .filter((d) => request.query.trxId === undefined || d.subject === request.query.trxId)
+      .map(({ subject, ...d }) => ({ ...d, trxId: subject }));
     return { items, count: items.length };
   });
 }

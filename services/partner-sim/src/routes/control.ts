@@ -6,6 +6,7 @@ import { FaultRequest } from '../faults.ts';
 import type { SimContext } from '../sim-context.ts';
 import { LOW_FUNDS_BELOW } from '../systems/bank-accounts.ts';
 import { bankControlRoutes } from './bank-control.ts';
+import { bpjsControlRoutes } from './bpjs-control.ts';
 
 const FarmersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(10),
@@ -92,6 +93,7 @@ export async function controlRoutes(app: ServiceApp, ctx: SimContext): Promise<v
   });
 
   await bankControlRoutes(app, ctx);
+  await bpjsControlRoutes(app, ctx);
 
   app.get('/stats', async () => ctx.stats.snapshot(systems));
 

@@ -9,7 +9,9 @@ export const AGENT_ACCOUNT = /^9\d{0,19}$/;
 export const LOW_FUNDS_BELOW = 16_800;
 const SHARE_LOW = 0.05;
 
-export type DebitChannel = 'bank' | 'ekartutani';
+/** `bank`: SNAP host-to-host debit; `bank_transfer`: the source side of a SNAP transfer; `ekartutani`: card debit. */
+export type DebitChannel = 'bank' | 'bank_transfer' | 'ekartutani';
+export type CreditChannel = 'bank_transfer' | 'ekartutani';
 
 export interface Debit {
   /** The bank's own reference (SNAP `referenceNo`, e-Kartu Tani `debitId`). */
@@ -22,16 +24,37 @@ export interface Debit {
   createdAt: string;
 }
 
+/** Money put into an account: a SNAP transfer's beneficiary side or an e-Kartu Tani card credit. */
+export interface Credit {
+  /** The bank's reference: the transfer's referenceNo, or e-Kartu Tani's creditId (KRD and 12 digits). */
+  id: string;
+  channel: CreditChannel;
+  /** The caller's reference: SNAP `partnerReferenceNo` or the e-Kartu Tani `reference`. */
+  reference: string;
+  accountNo: string;
+  amount: number;
+  createdAt: string;
+}
+
+/** An account of an institution (a PLKK facility, or one a test opens): it starts empty and takes credits. */
+export interface InstitutionAccount {
+  accountNo: string;
+  bank: Bank;
+  holderName: string;
+}
+
 export interface AccountView {
   accountNo: string;
-  kind: 'farmer' | 'agent';
+  kind: 'farmer' | 'agent' | 'institution';
   nik: string | null;
   bank: Bank | null;
+  holderName?: string;
   /** Rupiah; null for an agent collection account, whose funds are unlimited. */
   balance: number | null;
 }
 
 export type DebitOutcome = { ok: true; debit: Debit } | { ok: false; reason: 'unknown_account' | 'insufficient_funds' };
+export type CreditOutcome = { ok: true; credit: Credit } | { ok: false; reason: 'unknown_account' };
 
 /**
  * The money side of the farmers' card accounts, shared by the bank (SNAP debits) and e-Kartu Tani
@@ -44,6 +67,8 @@ export class BankAccounts {
   readonly #owners = new Map<string, Farmer>();
   readonly #balances = new Map<string, number>();
   readonly #debits: Debit[] = [];
+  readonly #credits: Credit[] = [];
+  readonly #institutions = new Map<string, InstitutionAccount>();
   readonly #ids = new Set<string>();
 
   constructor(data: SoppengData) {
@@ -53,7 +78,18 @@ export class BankAccounts {
     }
   }
 
+  /** Opens an empty institution account; an account number already in use is refused (false). */
+  openInstitution(account: InstitutionAccount): boolean {
+    if (this.#owners.has(account.accountNo) || this.#institutions.has(account.accountNo) || AGENT_ACCOUNT.test(account.accountNo)) return false;
+    this.#institutions.set(account.accountNo, account);
+    return true;
+  }
+
   view(accountNo: string): AccountView | undefined {
+    const institution = this.#institutions.get(accountNo);
+    if (institution) {
+      return { accountNo, kind: 'institution', nik: null, bank: institution.bank, holderName: institution.holderName, balance: this.#balances.get(accountNo) ?? 0 };
+    }
     const owner = this.#owners.get(accountNo);
     if (owner?.card) {
       return { accountNo, kind: 'farmer', nik: owner.nik, bank: owner.card.bank, balance: this.#farmerBalance(accountNo) };
@@ -64,6 +100,7 @@ export class BankAccounts {
 
   /** A farmer account's balance now; null for an agent account; undefined for an unknown one. */
   balance(accountNo: string): number | null | undefined {
+    if (this.#institutions.has(accountNo)) return this.#balances.get(accountNo) ?? 0;
     if (!this.#owners.has(accountNo)) return AGENT_ACCOUNT.test(accountNo) ? null : undefined;
     return this.#farmerBalance(accountNo);
   }
@@ -81,10 +118,33 @@ export class BankAccounts {
       this.#balances.set(accountNo, balance - amount);
     }
     // The bank's SNAP referenceNo is 16 digits; e-Kartu Tani's debitId is DBT and 12 digits.
-    const id = channel === 'bank' ? uniqueDigits(16, this.#ids) : `DBT${uniqueDigits(12, this.#ids)}`;
+    const id = channel === 'ekartutani' ? `DBT${uniqueDigits(12, this.#ids)}` : uniqueDigits(16, this.#ids);
     const debit: Debit = { id, channel, reference, accountNo, amount, createdAt: now.toISOString() };
     this.#debits.push(debit);
     return { ok: true, debit };
+  }
+
+  /** Puts `amount` rupiah into a known account and books it; `id` is the caller's when it has one (a transfer's referenceNo). */
+  credit(accountNo: string, amount: number, channel: CreditChannel, reference: string, opts: { id?: string; now?: Date } = {}): CreditOutcome {
+    const balance = this.balance(accountNo);
+    if (balance === undefined) return { ok: false, reason: 'unknown_account' };
+    if (balance !== null) this.#balances.set(accountNo, balance + amount);
+    const id = opts.id ?? `KRD${uniqueDigits(12, this.#ids)}`;
+    const credit: Credit = { id, channel, reference, accountNo, amount, createdAt: (opts.now ?? new Date()).toISOString() };
+    this.#credits.push(credit);
+    return { ok: true, credit };
+  }
+
+  /** The bank that holds an account: the card's bank, the institution's; null for an agent account. */
+  bankOf(accountNo: string): Bank | null | undefined {
+    const view = this.view(accountNo);
+    return view === undefined ? undefined : view.bank;
+  }
+
+  credits(filter: { channel?: CreditChannel; reference?: string; accountNo?: string } = {}): Credit[] {
+    return this.#credits.filter((c) => (filter.channel === undefined || c.channel === filter.channel)
+      && (filter.reference === undefined || c.reference === filter.reference)
+      && (filter.accountNo === undefined || c.accountNo === filter.accountNo));
   }
 
   debits(filter: { channel?: DebitChannel; reference?: string; accountNo?: string } = {}): Debit[] {

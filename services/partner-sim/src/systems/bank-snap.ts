@@ -15,6 +15,7 @@ export const SNAP_SERVICE = {
   accessToken: '73',
   createVa: '27',
   debitPayment: '54',
+  transferInterbank: '18',
 } as const;
 
 /** ISO 8601 with an offset (`+07:00`; `Z` accepted too), seconds required, fraction optional. */

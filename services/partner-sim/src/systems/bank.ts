@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PartnerSystemDefinition, SimContext } from '../sim-context.ts';
 import { headerOf, sameSecret } from './partner-http.ts';
 import {
-  SNAP_SERVICE, SNAP_TIMESTAMP, parseSnapTimestamp, snapResponseCode, snapTransactionSignature, verifySnapTokenSignature,
+  SNAP_SERVICE, SNAP_TIMESTAMP, jakartaTimestamp, parseSnapTimestamp, snapResponseCode, snapTransactionSignature, verifySnapTokenSignature,
 } from './bank-snap.ts';
 import type { VirtualAccount } from './bank-state.ts';
 
@@ -45,6 +45,18 @@ const DebitRequest = z.object({
   partnerReferenceNo: z.string().min(1).max(64),
   sourceAccountNo: z.string().regex(/^\d{1,32}$/),
   amount: Amount,
+  additionalInfo: AdditionalInfo.optional(),
+});
+
+const TransferRequest = z.object({
+  partnerReferenceNo: z.string().min(1).max(64),
+  amount: Amount,
+  beneficiaryAccountNo: z.string().regex(/^\d{1,34}$/),
+  beneficiaryAccountName: z.string().max(100).refine((v) => v.trim().length > 0),
+  beneficiaryBankCode: z.string().regex(/^\d{3}$/),
+  sourceAccountNo: z.string().regex(/^\d{1,32}$/),
+  transactionDate: z.string().regex(SNAP_TIMESTAMP),
+  remark: z.string().max(100).optional(),
   additionalInfo: AdditionalInfo.optional(),
 });
 
@@ -140,7 +152,7 @@ function vaData(va: VirtualAccount) {
   };
 }
 
-/** Bank (SNAP BI model): B2B access token, virtual-account creation and host-to-host debits. */
+/** Bank (SNAP BI model): B2B access token, virtual-account creation, host-to-host debits and transfers. */
 export const bank: PartnerSystemDefinition = {
   name: 'bank',
   errorBody: (status, message) => ({
@@ -221,6 +233,35 @@ export const bank: PartnerSystemDefinition = {
           : snap(403, service, '14', 'Insufficient Funds');
       }
       return snap(200, service, '00', 'Successful', { referenceNo: outcome.debit.id, partnerReferenceNo: input.partnerReferenceNo });
+    }));
+
+    // Payouts: from one of the partner's accounts to any account this bank can reach, named by its
+    // 3-digit bank code. partnerReferenceNo makes it once-only for good (BankTransfers).
+    app.post('/v1.0/transfer-interbank', transaction(ctx, SNAP_SERVICE.transferInterbank, (request, now) => {
+      const service = SNAP_SERVICE.transferInterbank;
+      const parsed = TransferRequest.safeParse(request.body ?? {});
+      if (!parsed.success) return fieldError(service, request.body ?? {}, parsed.error);
+      const input = parsed.data;
+      const amount = rupiah(input.amount.value);
+      if (amount === null || amount <= 0) return snap(400, service, '01', 'Invalid Field Format amount.value');
+      const outcome = ctx.transfers.execute({
+        partnerReferenceNo: input.partnerReferenceNo, sourceAccountNo: input.sourceAccountNo, beneficiaryAccountNo: input.beneficiaryAccountNo,
+        beneficiaryAccountName: input.beneficiaryAccountName, beneficiaryBankCode: input.beneficiaryBankCode, amount, remark: input.remark ?? null,
+      }, now);
+      if (!outcome.ok) {
+        switch (outcome.reason) {
+          case 'duplicate_reference': return snap(409, service, '01', 'Duplicate partnerReferenceNo');
+          case 'unknown_beneficiary': return snap(404, service, '11', 'Invalid Account beneficiaryAccountNo');
+          case 'unknown_source': return snap(403, service, '18', 'Inactive Account sourceAccountNo');
+          case 'insufficient_funds': return snap(403, service, '14', 'Insufficient Funds');
+        }
+      }
+      const t = outcome.transfer;
+      return snap(200, service, '00', 'Successful', {
+        referenceNo: t.referenceNo, partnerReferenceNo: t.partnerReferenceNo, amount: { value: `${t.amount}.00`, currency: 'IDR' },
+        beneficiaryAccountNo: t.beneficiaryAccountNo, beneficiaryBankCode: t.beneficiaryBankCode, sourceAccountNo: t.sourceAccountNo,
+        transactionDate: jakartaTimestamp(new Date(t.createdAt)),
+      });
     }));
   },
 };

@@ -69,6 +69,20 @@ export class BpjsContributions {
   all(): readonly PostedContribution[] {
     return this.#all;
   }
+
+  /**
+   * Whether `date` (YYYY-MM-DD) falls in a month a posting paid for, and the membership's state
+   * now: lapsed (NONAKTIF) once more than `lapseAfterMonths` months after the last paid one passed
+   * unpaid. Null `lastPaidMonth`: nothing was ever posted.
+   */
+  coverage(kpj: string, date: string, now = new Date()): { covered: boolean; lastPaidMonth: string | null; lapsed: boolean } {
+    const posted = this.forKpj(kpj);
+    const month = date.slice(0, 7);
+    const covered = posted.some((c) => c.periodeAwal <= month && month <= c.periodeAkhir);
+    const lastPaidMonth = posted.reduce<string | null>((max, c) => (max === null || c.periodeAkhir > max ? c.periodeAkhir : max), null);
+    const lapsed = lastPaidMonth !== null && addMonths(lastPaidMonth, BPU_RULES.lapseAfterMonths) < now.toISOString().slice(0, 7);
+    return { covered, lastPaidMonth, lapsed };
+  }
 }
 
 export function monthlyBpuContribution(penghasilan: number): number {

@@ -6,6 +6,7 @@ import { describeIssues, headerOf } from './partner-http.ts';
 import { refuseBpjsHeaders } from './bpjs-signature.ts';
 import type { BpjsParticipant } from './bpjs-participants.ts';
 import { CONTRIBUTION_CHANNELS, addMonths, monthlyBpuContribution, type PostedContribution } from './bpjs-contributions.ts';
+import type { BpjsClaim, ClaimPart, ClaimParts } from './bpjs-claims.ts';
 
 function isRealDate(value: string): boolean {
   const d = new Date(`${value}T00:00:00Z`);
@@ -46,6 +47,40 @@ const IuranRequest = z.object({
   kanal: z.enum(CONTRIBUTION_CHANNELS, { error: `harus salah satu dari ${CONTRIBUTION_CHANNELS.join(', ')}` }),
   referensiBank: z.string({ error: 'wajib diisi' }).min(1, 'wajib diisi').max(64, 'maksimal 64 karakter'),
 });
+
+const Rupiah = z.number({ error: 'harus angka' }).int('harus rupiah bulat').nonnegative('tidak boleh negatif').optional();
+const Tanggal = z.string({ error: 'wajib diisi' }).regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'format YYYY-MM-DD', abort: true }).refine(isRealDate, 'bukan tanggal yang valid');
+
+/** The claim's parts on the wire, and our names for them (ClaimAmounts) in the decision webhook. */
+const RINCIAN: Record<string, ClaimPart> = {
+  biayaPengobatan: 'hospital',
+  santunanUpah: 'lostIncome',
+  santunanKematian: 'lumpSum',
+  biayaPemakaman: 'funeral',
+  santunanBerkala: 'periodic',
+  beasiswa: 'education',
+};
+
+const KlaimRequest = z.object({
+  requestId: z.string({ error: 'wajib diisi' }).min(1, 'wajib diisi').max(128, 'maksimal 128 karakter'),
+  noReferensi: z.string({ error: 'wajib diisi' }).min(1, 'wajib diisi').max(64, 'maksimal 64 karakter'),
+  program: z.enum(['JKK', 'JKM'], { error: 'harus JKK atau JKM' }),
+  kpj: z.string({ error: 'wajib diisi' }).regex(/^\d{11}$/, 'harus 11 digit'),
+  nik: z.string({ error: 'wajib diisi' }).regex(/^\d{16}$/, 'harus 16 digit'),
+  tglKejadian: Tanggal,
+  rincian: z.object(Object.fromEntries(Object.keys(RINCIAN).map((k) => [k, Rupiah])) as Record<keyof typeof RINCIAN, typeof Rupiah>, { error: 'wajib diisi' })
+    .refine((r) => Object.values(r).some((v) => typeof v === 'number' && v > 0), 'minimal satu rincian lebih dari 0'),
+  noKasusPlkk: z.string().max(64).optional(),
+  noJaminan: z.string().max(64).optional(),
+  noAktaKematian: z.string().max(64).optional(),
+  ahliWaris: z.object({ nik: z.string().regex(/^\d{16}$/, 'harus 16 digit'), nama: z.string().min(1), hubungan: z.string().min(1) }).optional(),
+});
+
+function klaimView(c: BpjsClaim) {
+  return {
+    noKlaim: c.noKlaim, noReferensi: c.claimRef, program: c.program, kpj: c.kpj, status: c.status, tglKejadian: c.eventDate, tglPengajuan: c.submittedAt,
+  };
+}
 
 /** The last day of a `YYYY-MM` month. */
 function lastDayOf(period: string): string {
@@ -183,6 +218,60 @@ export const bpjs: PartnerSystemDefinition = {
           })();
       contributions.answers.record(input.requestId, answer, undefined);
       return reply.code(answer.statusCode).send(answer.body);
+    });
+
+    // Coverage on a date: covered when a posted contribution paid for that month. The membership is
+    // NONAKTIF (lapsed) once more than 3 months after the last paid one went unpaid.
+    app.get<{ Params: { kpj: string }; Querystring: { tanggal?: string } }>('/bpu/v1/peserta/:kpj/kepesertaan', async (request, reply) => {
+      const tanggal = Tanggal.safeParse(request.query.tanggal);
+      if (!tanggal.success) return fail(reply, 400, `tanggal: ${tanggal.error.issues[0]?.message ?? 'tidak valid'}`);
+      const participant = participants.byKpj(request.params.kpj);
+      if (!participant) return fail(reply, 404, 'Peserta tidak ditemukan');
+      const coverage = contributions.coverage(participant.kpj, tanggal.data);
+      return envelope(200, 'OK', {
+        kpj: participant.kpj,
+        nik: participant.nik,
+        status: coverage.lapsed ? 'NONAKTIF' : participant.status,
+        tanggal: tanggal.data,
+        tertanggung: coverage.covered,
+        aktifSampai: coverage.lastPaidMonth === null ? null : lastDayOf(coverage.lastPaidMonth),
+        penghasilan: participant.penghasilan,
+        program: participant.program,
+      });
+    });
+
+    // A JKK or JKM claim. requestId is the caller's idempotency key (the same request is answered
+    // again, never a second claim); noReferensi, the caller's claim id, is one claim too: under
+    // another requestId it is a 409 naming the claim. The decision comes later, by webhook.
+    app.post('/bpu/v1/klaim', async (request, reply) => {
+      const parsed = KlaimRequest.safeParse(request.body ?? {});
+      if (!parsed.success) return fail(reply, 400, describeIssues(parsed.error));
+      const input = parsed.data;
+      const earlier = ctx.claims.answers.get(input.requestId);
+      if (earlier) return reply.code(earlier.statusCode).send(earlier.body);
+      const existing = ctx.claims.byRef(input.noReferensi);
+      const answer = existing
+        ? { statusCode: 409, body: envelope(409, 'Klaim dengan noReferensi ini sudah diajukan', klaimView(existing)) }
+        : (() => {
+            const requested: ClaimParts = {};
+            for (const [wire, part] of Object.entries(RINCIAN)) {
+              const v = input.rincian[wire];
+              if (typeof v === 'number' && v > 0) requested[part] = v;
+            }
+            const claim = ctx.claims.submit({
+              requestId: input.requestId, claimRef: input.noReferensi, program: input.program, kpj: input.kpj, nik: input.nik,
+              eventDate: input.tglKejadian, requested,
+            });
+            return { statusCode: 200, body: envelope(200, 'OK', klaimView(claim)) };
+          })();
+      ctx.claims.answers.record(input.requestId, answer, undefined);
+      return reply.code(answer.statusCode).send(answer.body);
+    });
+
+    app.get<{ Params: { noReferensi: string } }>('/bpu/v1/klaim/:noReferensi', async (request, reply) => {
+      const claim = ctx.claims.byRef(request.params.noReferensi);
+      if (!claim) return fail(reply, 404, 'Klaim tidak ditemukan');
+      return envelope(200, 'OK', klaimView(claim));
     });
 
     app.get<{ Params: { kpj: string } }>('/bpu/v1/peserta/:kpj/iuran', async (request, reply) => {

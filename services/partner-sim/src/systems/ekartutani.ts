@@ -11,6 +11,8 @@ const DebitRequest = z.object({
   reference: z.string({ error: 'wajib diisi' }).min(1, 'wajib diisi').max(64, 'maksimal 64 karakter'),
 });
 
+const CreditRequest = DebitRequest.extend({ remark: z.string().max(100, 'maksimal 100 karakter').optional() });
+
 /** e-Kartu Tani: the farmer card tied to a NIK and a bank account. */
 export const ekartutani: PartnerSystemDefinition = {
   name: 'ekartutani',
@@ -65,6 +67,30 @@ export const ekartutani: PartnerSystemDefinition = {
         };
       })();
       ctx.cardDebits.record(reference, answer, undefined);
+      return reply.code(answer.statusCode).send(answer.body);
+    });
+
+    // A credit (a benefit payout) to the account linked to the card, the mirror of a debit: the
+    // first answer under a reference is the answer for good, so a repeat never pays twice.
+    app.post('/api/v1/kredit', async (request, reply) => {
+      const parsed = CreditRequest.safeParse(request.body ?? {});
+      if (!parsed.success) return fail(reply, 400, 'BAD_REQUEST', describeIssues(parsed.error));
+      const { nik, amount, reference } = parsed.data;
+      const earlier = ctx.cardCredits.get(reference);
+      if (earlier) return reply.code(earlier.statusCode).send(earlier.body);
+
+      const card = ctx.data.farmerByNik.get(nik)?.card;
+      const answer = (() => {
+        if (!card) return { statusCode: 404, body: restErrorBody(404, 'Tidak ada Kartu Tani untuk NIK ini', 'KARTU_NOT_FOUND').body };
+        if (card.status === 'BLOCKED') return { statusCode: 422, body: restErrorBody(422, 'Kartu Tani diblokir', 'KARTU_BLOCKED').body };
+        const outcome = ctx.accounts.credit(card.nomorRekening, amount, 'ekartutani', reference);
+        if (!outcome.ok) return { statusCode: 422, body: restErrorBody(422, 'Rekening kartu tidak dikenal bank', 'REKENING_TIDAK_VALID').body };
+        return {
+          statusCode: 200,
+          body: { creditId: outcome.credit.id, reference, amount, bank: { kode: card.bank.kode }, status: 'SUCCESS' },
+        };
+      })();
+      ctx.cardCredits.record(reference, answer, undefined);
       return reply.code(answer.statusCode).send(answer.body);
     });
   },
