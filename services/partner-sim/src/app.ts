@@ -18,6 +18,8 @@ import { BpjsClaims } from './systems/bpjs-claims.ts';
 import { BankTransfers } from './systems/bank-transfers.ts';
 import { WebhookSender } from './webhook-sender.ts';
 import { PARTNER_SYSTEMS } from './systems/partner-systems.ts';
+import { PlkkCases } from './systems/plkk-cases.ts';
+import { HospitalState } from './systems/hospital-state.ts';
 
 export interface AppDeps {
   logger: Logger;
@@ -49,6 +51,8 @@ export async function buildApp(config: SimConfig, deps: AppDeps): Promise<Servic
     }),
     transfers: new BankTransfers(accounts),
     random: createRandom(config.seed),
+    plkk: new PlkkCases(),
+    hospital: new HospitalState(config.hospital, deps.logger.child({ component: 'hospital-webhooks' })),
   };
 
   // Partners must accept bodies as big as the hospital's FHIR bundles will be.
@@ -60,6 +64,7 @@ export async function buildApp(config: SimConfig, deps: AppDeps): Promise<Servic
     ctx.faults.clear();
     ctx.webhooks.close();
     ctx.claims.close();
+    ctx.hospital.close();
   });
 
   await app.register(async (scope) => controlRoutes(scope, ctx), { prefix: '/_sim' });

@@ -8,6 +8,8 @@ const int = (min: number, max: number, fallback: number) => z.coerce.number().in
 export const DEFAULT_BANK_WEBHOOK_SECRET = `whsec_${Buffer.from('sim-bank-webhook-secret-32-bytes!!').toString('base64')}`;
 /** `whsec_` and base64 of "sim-bpjs-webhook-secret-32-bytes!!": BPJS's claim-decision signing secret. */
 export const DEFAULT_BPJS_WEBHOOK_SECRET = `whsec_${Buffer.from('sim-bpjs-webhook-secret-32-bytes!!').toString('base64')}`;
+/** `whsec_` and base64 of "sim-hospital-webhook-secret-32-bytes": the hospital's demo signing secret. */
+export const DEFAULT_HOSPITAL_WEBHOOK_SECRET = `whsec_${Buffer.from('sim-hospital-webhook-secret-32-bytes').toString('base64')}`;
 
 /** A PEM given in one env line may carry its newlines as `\n`. */
 const pem = z
@@ -60,6 +62,16 @@ const SimEnv = z
     SIM_BANK_WEBHOOK_ATTEMPTS: int(1, 20, 4),
     SIM_BANK_WEBHOOK_BACKOFF_MS: int(1, 600_000, 500),
     SIM_BANK_WEBHOOK_TIMEOUT_MS: int(1, 600_000, 5000),
+    SIM_PLKK_API_KEY: z.string().min(1).default('sim-plkk-key'),
+    SIM_HOSPITAL_CLIENT_ID: z.string().min(1).default('sutasoma'),
+    SIM_HOSPITAL_CLIENT_SECRET: z.string().min(1).default('sim-hospital-secret'),
+    SIM_HOSPITAL_TOKEN_TTL_S: int(1, 86_400, 3600),
+    SIM_HOSPITAL_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8086/webhooks/hospital/fhir'),
+    SIM_HOSPITAL_WEBHOOK_SECRET: webhookSecret.default(DEFAULT_HOSPITAL_WEBHOOK_SECRET),
+    SIM_HOSPITAL_WEBHOOK_ATTEMPTS: int(1, 20, 4),
+    SIM_HOSPITAL_WEBHOOK_BACKOFF_MS: int(1, 600_000, 500),
+    SIM_HOSPITAL_WEBHOOK_TIMEOUT_MS: int(1, 600_000, 5000),
+    SIM_HOSPITAL_DISCHARGE_AFTER_MS: int(0, 86_400_000, 1500),
     LOG_LEVEL: commonEnv.LOG_LEVEL,
   })
   .transform((env) => ({
@@ -105,6 +117,21 @@ const SimEnv = z
         /** Wait before the first retry; doubled for each further one. */
         backoffMs: env.SIM_BANK_WEBHOOK_BACKOFF_MS,
         timeoutMs: env.SIM_BANK_WEBHOOK_TIMEOUT_MS,
+      },
+    },
+    plkk: { apiKey: env.SIM_PLKK_API_KEY },
+    hospital: {
+      clientId: env.SIM_HOSPITAL_CLIENT_ID,
+      clientSecret: env.SIM_HOSPITAL_CLIENT_SECRET,
+      tokenTtlS: env.SIM_HOSPITAL_TOKEN_TTL_S,
+      /** A scenario's discharge follows its admission this much later, unless the scenario says otherwise. */
+      dischargeAfterMs: env.SIM_HOSPITAL_DISCHARGE_AFTER_MS,
+      webhook: {
+        url: env.SIM_HOSPITAL_WEBHOOK_URL,
+        secret: env.SIM_HOSPITAL_WEBHOOK_SECRET,
+        attempts: env.SIM_HOSPITAL_WEBHOOK_ATTEMPTS,
+        backoffMs: env.SIM_HOSPITAL_WEBHOOK_BACKOFF_MS,
+        timeoutMs: env.SIM_HOSPITAL_WEBHOOK_TIMEOUT_MS,
       },
     },
   }));

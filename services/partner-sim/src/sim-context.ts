@@ -14,6 +14,8 @@ import type { BankWebhooks } from './systems/bank-webhooks.ts';
 import type { RecordedAnswers } from './recorded-answers.ts';
 import type { BpjsClaims } from './systems/bpjs-claims.ts';
 import type { BankTransfers } from './systems/bank-transfers.ts';
+import type { PlkkCases } from './systems/plkk-cases.ts';
+import type { HospitalState } from './systems/hospital-state.ts';
 
 /** Everything one simulator instance holds: immutable Soppeng plus this run's mutable state. */
 export interface SimContext {
@@ -36,6 +38,10 @@ export interface SimContext {
   claims: BpjsClaims;
   /** The bank's SNAP transfers (payouts), by partnerReferenceNo. */
   transfers: BankTransfers;
+  /** PLKK accident cases, their guarantees and follow-up reports. */
+  plkk: PlkkCases;
+  /** The hospital's tokens, accident stays (and their notifications) and guarantee notices received. */
+  hospital: HospitalState;
   /** Seeded, so a fault at rate 0.5 hits the same requests on every run. */
   random: Random;
 }

@@ -7,6 +7,8 @@ import type { SimContext } from '../sim-context.ts';
 import { LOW_FUNDS_BELOW } from '../systems/bank-accounts.ts';
 import { bankControlRoutes } from './bank-control.ts';
 import { bpjsControlRoutes } from './bpjs-control.ts';
+import { hospitalControlRoutes } from './hospital-control.ts';
+import { plkkControlRoutes } from './plkk-control.ts';
 
 const FarmersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(10),
@@ -94,6 +96,8 @@ export async function controlRoutes(app: ServiceApp, ctx: SimContext): Promise<v
 
   await bankControlRoutes(app, ctx);
   await bpjsControlRoutes(app, ctx);
+  await plkkControlRoutes(app, ctx);
+  await hospitalControlRoutes(app, ctx);
 
   app.get('/stats', async () => ctx.stats.snapshot(systems));
 
