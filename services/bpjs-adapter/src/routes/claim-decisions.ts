@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { ClaimAmounts, DecisionResult } from '@sutasoma/contracts';
+import { signedWebhookRoute, type StepWorker } from '@sutasoma/adapter-kit';
+import type { Redis, ServiceApp } from '@sutasoma/service-kit';
+import { claimKey, type RememberedClaim } from '../jobs/submit-claim.ts';
+
+export interface DecisionWebhookOptions {
+  /** Current and previous signing secrets (BPJS_WEBHOOK_SECRETS). */
+  secrets: string[];
+  redis: Redis;
+  prefix: string;
+  replayWindowS: number;
+}
+
+const Decision = z.object({
+  claimRef: z.uuid(),
+  bpjsClaimId: z.string().min(1),
+  decision: z.enum(['approved', 'rejected', 'documents_requested']),
+  reasonCode: z.string().min(1).max(64).optional(),
+  reason: z.string().max(500).optional(),
+  approved: ClaimAmounts,
+  decidedAt: z.string().min(1),
+});
+
+/** Documents BPJS asks for keep the claim open: an attempt that failed, not an end. */
+export const DOCUMENTS_REQUESTED = 'DOCUMENTS_REQUESTED';
+
+const answer = (code: number, message: string) => ({ metaData: { code: String(code), message } });
+
+/**
+ * BPJS's claim decisions, verified first (signedWebhookRoute). Each becomes a `bpjs.await_decision`
+ * event of the claim's operation: approved → succeeded with the DecisionResult, rejected →
+ * rejected with BPJS's reason code, documents requested → attempt_failed DOCUMENTS_REQUESTED. A
+ * decision for a claim we did not submit is refused (404), so BPJS delivers it again later.
+ */
+export async function claimDecisionRoutes(app: ServiceApp, worker: StepWorker, opts: DecisionWebhookOptions) {
+  await signedWebhookRoute(app, {
+    partner: 'bpjs',
+    path: '/webhooks/bpjs/claims',
+    ...opts,
+    replayBody: answer(200, 'OK'),
+    async handle(payload, { webhookId, log }) {
+      const d = Decision.safeParse(payload);
+      if (!d.success) {
+        log.warn({ webhookId, issues: d.error.issues.map((i) => i.path.join('.')) }, 'bpjs decision webhook with a bad body: refused');
+        return { accepted: false, outcome: 'bad_body', status: 400, body: answer(400, 'unreadable decision') };
+      }
+      const key = claimKey(opts.prefix, d.data.claimRef);
+      const known = await opts.redis.get(key);
+      if (!known) {
+        log.warn({ webhookId, claimRef: d.data.claimRef }, 'bpjs decision for a claim we do not know: refused');
+        return { accepted: false, outcome: 'unknown', status: 404, body: answer(404, 'unknown claimRef') };
+      }
+      const claim = JSON.parse(known) as RememberedClaim;
+      // Each decision is its own attempt of the step, so a documents request and the approval after it are two events.
+      const attempt = await opts.redis.incr(`${key}:decisions`);
+      await opts.redis.expire(`${key}:decisions`, await opts.redis.ttl(key));
+      const base = { operationId: claim.operationId, correlationId: claim.correlationId, step: 'bpjs.await_decision' as const, attempt, durationMs: 0, at: new Date().toISOString() };
+      const { decision } = d.data;
+      if (decision === 'approved') {
+        const result = DecisionResult.parse({ bpjsClaimId: d.data.bpjsClaimId, decision, approved: d.data.approved, decidedAt: d.data.decidedAt });
+        await worker.publishEvent({ ...base, outcome: 'succeeded', result });
+      } else if (decision === 'rejected') {
+        await worker.publishEvent({ ...base, outcome: 'rejected', reasonCode: d.data.reasonCode ?? 'refused_by_bpjs' });
+      } else {
+        await worker.publishEvent({ ...base, outcome: 'attempt_failed', errorCode: DOCUMENTS_REQUESTED });
+      }
+      log.info({ webhookId, operationId: claim.operationId, correlationId: claim.correlationId, decision, attempt }, 'bpjs claim decision accepted');
+      return { accepted: true, outcome: 'accepted', body: answer(200, 'OK') };
+    },
+  });
+}

@@ -1,0 +1,201 @@
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import { Webhook } from 'standardwebhooks';
+import { GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS, StepJob, jobIds, type StepEvent, type StepName } from '@sutasoma/contracts';
+import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+
+// The simulator as BPJS (a process of its own), this adapter in-process on a real port so BPJS's
+// decision webhooks reach it, and the queues of this file's prefix.
+const queues = createTestPrefix();
+const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BPJS_DECISION_DELAY_MS: '150', SIM_BPJS_WEBHOOK_BACKOFF_MS: '100' } });
+const app = await buildApp(loadConfig({
+  ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PARTNER_BASE_URL: `${sim.url}/bpjs`,
+  RETRY_BASE_MS: '100', RETRY_MAX_MS: '300', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000', PARTNER_TIMEOUT_MS: '1000',
+}));
+await app.listen({ port: 0, host: '127.0.0.1' });
+const adapterUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+const jobs = new Queue('bpjs', { connection: queues.redis, prefix: queues.prefix });
+const events = new Queue(GATEWAY_EVENTS_QUEUE, { connection: queues.redis, prefix: queues.prefix });
+t.teardown(async () => {
+  await app.close();
+  await jobs.close();
+  await events.close();
+  await sim.kill();
+  await queues.cleanup();
+});
+
+const simCall = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${sim.url}${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  return res.status === 204 ? null : res.json();
+};
+await simCall('PUT', '/_sim/bpjs/claims/webhook', { url: `${adapterUrl}/webhooks/bpjs/claims` });
+
+/** Adds a step job as the gateway would; the same operation and step keep their idempotency key. */
+async function run(step: StepName, input: object, opts: { operationId?: string; replay?: number } = {}) {
+  const operationId = opts.operationId ?? randomUUID();
+  const replay = opts.replay ?? 0;
+  const job = StepJob.parse({ operationId, correlationId: `req-${operationId.slice(0, 8)}`, step, idempotencyKey: `${operationId}:${step}`, input, replay });
+  await jobs.add(step, job, { ...STEP_JOB_OPTIONS, jobId: jobIds.step(operationId, step, replay) });
+  return operationId;
+}
+const eventsOf = async (operationId: string, step: StepName) => (await events.getJobs(['waiting', 'delayed', 'completed', 'active', 'failed']))
+  .map((j) => j.data as StepEvent).filter((e) => e.operationId === operationId && e.step === step).sort((a, b) => a.at.localeCompare(b.at));
+const FINAL = ['succeeded', 'rejected', 'failed'];
+const settled = (operationId: string, step: StepName, what = step) =>
+  waitFor(() => eventsOf(operationId, step), (evs) => evs.some((e) => FINAL.includes(e.outcome)), { what, timeoutMs: 25_000 });
+const finalOf = async (operationId: string, step: StepName) => (await settled(operationId, step)).find((e) => FINAL.includes(e.outcome))!;
+
+interface SimFarmer { nik: string; fullName: string; birthDate: string; sex: 'M' | 'F'; villageCode: string }
+let offset = 0;
+const thisMonth = () => new Date().toISOString().slice(0, 7);
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** A farmer registered at BPJS through this adapter, with `months` paid from `periodStart` (none when 0). */
+async function participant(opts: { periodStart?: string; months?: number } = {}) {
+  const { items } = await simCall('GET', `/_sim/farmers?case=eligible&limit=1&offset=${offset++}`) as { items: SimFarmer[] };
+  const f = items[0]!;
+  const reg = await finalOf(await run('bpjs.register_participant', { ...f, declaredMonthlyIncome: 1_000_000 }), 'bpjs.register_participant');
+  const kpj = String(reg.result!['kpj']);
+  const months = opts.months ?? 1;
+  if (months > 0) {
+    const posted = await finalOf(await run('bpjs.post_contribution', {
+      kpj, months, periodStart: opts.periodStart ?? thisMonth(), amount: 16_800 * months, channel: 'agent_cash', bankReference: 'ref-1',
+    }), 'bpjs.post_contribution');
+    if (posted.outcome !== 'succeeded') throw new Error(`fixture contribution: ${JSON.stringify(posted)}`);
+  }
+  return { kpj, nik: f.nik };
+}
+
+const jkkClaim = (p: { kpj: string; nik: string }, claimRef = randomUUID()) => ({
+  claimRef, program: 'jkk', kpj: p.kpj, nik: p.nik, eventDate: today(), requested: { hospital: 4_500_000, lostIncome: 1_000_000 },
+  plkkCaseId: 'PLKK-0001', guaranteeId: 'GJ-0001',
+});
+const claimsAtBpjs = async (claimRef: string) => (await simCall('GET', `/_sim/bpjs/claims?claimRef=${claimRef}`) as { count: number }).count;
+
+t.test('coverage: covered on the event date, lapsed, unknown to BPJS, a KPJ under another NIK', async (t) => {
+  const active = await participant({ months: 2 });
+  const covered = await finalOf(await run('bpjs.check_coverage', { kpj: active.kpj, nik: active.nik, eventDate: today(), program: 'jkk' }), 'bpjs.check_coverage');
+  t.match(covered, { outcome: 'succeeded', result: { covered: true, declaredMonthlyIncome: 1_000_000, coveredUntil: /^\d{4}-\d{2}-\d{2}$/ } });
+  t.ok(String(covered.result!['coveredUntil']) > today(), 'two months paid: covered into next month');
+
+  const lapsed = await participant({ periodStart: '2024-01', months: 1 });
+  t.match(await finalOf(await run('bpjs.check_coverage', { kpj: lapsed.kpj, nik: lapsed.nik, eventDate: today(), program: 'jkm' }), 'bpjs.check_coverage'),
+    { outcome: 'rejected', reasonCode: 'coverage_inactive' });
+  t.match(await finalOf(await run('bpjs.check_coverage', { kpj: lapsed.kpj, nik: lapsed.nik, eventDate: '2024-01-10', program: 'jkk' }), 'bpjs.check_coverage'),
+    { outcome: 'succeeded' }, 'an accident back in the paid month was covered');
+
+  t.match(await finalOf(await run('bpjs.check_coverage', { kpj: '26999999999', nik: active.nik, eventDate: today(), program: 'jkk' }), 'bpjs.check_coverage'),
+    { outcome: 'rejected', reasonCode: 'participant_unknown' });
+  t.match(await finalOf(await run('bpjs.check_coverage', { kpj: active.kpj, nik: lapsed.nik, eventDate: today(), program: 'jkk' }), 'bpjs.check_coverage'),
+    { outcome: 'rejected', reasonCode: 'participant_unknown' }, 'the NIK does not match the KPJ');
+});
+
+t.test('a claim submitted twice (a replay) is one claim at BPJS, and its decision, delivered twice, is one event', async (t) => {
+  const p = await participant();
+  await simCall('PUT', '/_sim/bpjs/claims/webhook-faults', { duplicate: true });
+  t.teardown(() => simCall('DELETE', '/_sim/bpjs/claims/webhook-faults'));
+  const input = jkkClaim(p);
+  const op = await run('bpjs.submit_claim', input, { operationId: input.claimRef });
+  const submitted = await finalOf(op, 'bpjs.submit_claim');
+  t.match(submitted, { outcome: 'succeeded', result: { bpjsClaimId: /^KLM\d{12}$/ } });
+  await run('bpjs.submit_claim', input, { operationId: op, replay: 1 });
+  const both = await waitFor(() => eventsOf(op, 'bpjs.submit_claim'), (evs) => evs.filter((e) => e.outcome === 'succeeded').length === 2, { what: 'the replay' });
+  t.equal(both[1]!.result!['bpjsClaimId'], submitted.result!['bpjsClaimId'], 'the replay answers the same claim');
+  t.equal(await claimsAtBpjs(input.claimRef), 1, 'one claim at BPJS');
+
+  const decided = await finalOf(op, 'bpjs.await_decision');
+  t.same(decided.result, {
+    bpjsClaimId: submitted.result!['bpjsClaimId'], decision: 'approved', approved: { hospital: 4_500_000, lostIncome: 1_000_000 }, decidedAt: decided.result!['decidedAt'],
+  });
+  t.match(decided, { outcome: 'succeeded', correlationId: `req-${op.slice(0, 8)}`, attempt: 1 });
+  await waitFor(() => simCall('GET', `/_sim/bpjs/claims/webhooks?claimRef=${input.claimRef}`) as Promise<{ items: { status: string }[] }>,
+    (d) => d.items.length === 2 && d.items.every((i) => i.status === 'delivered'), { what: 'both copies delivered' });
+  t.equal((await eventsOf(op, 'bpjs.await_decision')).length, 1, 'one decision event for two deliveries');
+});
+
+t.test('BPJS refuses a claim, or asks for documents first and approves after', async (t) => {
+  const refused = await participant();
+  await simCall('POST', '/_sim/bpjs/claims/decisions', { kpj: refused.kpj, decision: 'reject', reasonCode: 'not_work_related' });
+  const r = jkkClaim(refused);
+  await run('bpjs.submit_claim', r, { operationId: r.claimRef });
+  t.match(await finalOf(r.claimRef, 'bpjs.await_decision'), { outcome: 'rejected', reasonCode: 'not_work_related' });
+
+  const slow = await participant();
+  await simCall('POST', '/_sim/bpjs/claims/decisions', { kpj: slow.kpj, decision: 'documents' });
+  const d = jkkClaim(slow);
+  await run('bpjs.submit_claim', d, { operationId: d.claimRef });
+  await finalOf(d.claimRef, 'bpjs.await_decision');
+  t.match(await eventsOf(d.claimRef, 'bpjs.await_decision'), [
+    { outcome: 'attempt_failed', errorCode: 'DOCUMENTS_REQUESTED', attempt: 1 },
+    { outcome: 'succeeded', attempt: 2, result: { decision: 'approved' } },
+  ], 'the documents request shows, then the approval');
+});
+
+t.test('BPJS down while the claim is submitted and again while it is decided: one claim, one decision', async (t) => {
+  const p = await participant();
+  const input = jkkClaim(p);
+  await simCall('POST', '/_sim/faults', { system: 'bpjs', mode: 'down' });
+  await run('bpjs.submit_claim', input, { operationId: input.claimRef });
+  await waitFor(() => eventsOf(input.claimRef, 'bpjs.submit_claim'), (evs) => evs.filter((e) => e.outcome === 'attempt_failed').length >= 2, { what: 'failed attempts' });
+  await simCall('DELETE', '/_sim/faults');
+  t.match(await finalOf(input.claimRef, 'bpjs.submit_claim'), { outcome: 'succeeded' }, 'submitted once BPJS is back');
+  await simCall('POST', '/_sim/faults', { system: 'bpjs', mode: 'down' });
+  await sleep(600);
+  t.same(await eventsOf(input.claimRef, 'bpjs.await_decision'), [], 'no decision while BPJS is down');
+  await simCall('DELETE', '/_sim/faults');
+  t.match(await finalOf(input.claimRef, 'bpjs.await_decision'), { outcome: 'succeeded', result: { decision: 'approved' } });
+  t.equal(await claimsAtBpjs(input.claimRef), 1, 'one claim at BPJS');
+});
+
+const decisionBody = (claimRef: string, over: Record<string, unknown> = {}) => JSON.stringify({
+  claimRef, bpjsClaimId: 'KLM000000000001', decision: 'approved', approved: { hospital: 1 }, decidedAt: new Date().toISOString(), ...over,
+});
+function deliver(body: string, opts: { secret?: string; id?: string } = {}) {
+  const id = opts.id ?? `msg_${randomUUID().replaceAll('-', '')}`;
+  const at = new Date();
+  return app.inject({
+    method: 'POST', url: '/webhooks/bpjs/claims', payload: body,
+    headers: {
+      'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(opts.secret ?? SIM_CREDENTIALS.BPJS_WEBHOOK_SECRETS).sign(id, at, body),
+    },
+  });
+}
+
+t.test('a decision signed with the wrong secret is refused, logged and counted, and changes nothing', async (t) => {
+  const p = await participant();
+  await simCall('PUT', '/_sim/bpjs/claims/webhook-faults', { badSignature: true });
+  const input = jkkClaim(p);
+  await run('bpjs.submit_claim', input, { operationId: input.claimRef });
+  await finalOf(input.claimRef, 'bpjs.submit_claim');
+  const refused = await waitFor(() => simCall('GET', `/_sim/bpjs/claims/webhooks?claimRef=${input.claimRef}`) as Promise<{ items: { responseStatus: number | null }[] }>,
+    (d) => d.items[0]?.responseStatus === 401, { what: 'the forged delivery refused' });
+  t.equal(refused.items[0]!.responseStatus, 401);
+  await simCall('DELETE', '/_sim/bpjs/claims/webhook-faults');
+  t.same(await eventsOf(input.claimRef, 'bpjs.await_decision'), [], 'no decision event');
+  const forged = await deliver(decisionBody(input.claimRef), { secret: `whsec_${Buffer.from('an-attacker-secret-of-32-bytes!!').toString('base64')}` });
+  t.equal(forged.statusCode, 401);
+  t.equal(forged.json().code, 'webhook_signature_invalid');
+  const metrics = (await app.inject({ url: '/metrics' })).body;
+  t.match(metrics, /webhooks_received_total\{partner="bpjs",outcome="bad_signature"[^}]*\} [1-9]/);
+  t.same(await eventsOf(input.claimRef, 'bpjs.await_decision'), []);
+});
+
+t.test('a decision for a claim we never submitted is refused for a later retry; a bad body is a 400; a replay is ignored', async (t) => {
+  const unknown = await deliver(decisionBody(randomUUID()));
+  t.equal(unknown.statusCode, 404);
+  const bad = await deliver(decisionBody(randomUUID(), { decision: 'maybe' }));
+  t.equal(bad.statusCode, 400);
+
+  const claimRef = randomUUID();
+  await queues.redis.set(`${queues.prefix}:bpjs:claim:${claimRef}`, JSON.stringify({ operationId: claimRef, correlationId: 'req-x' }), 'EX', 60);
+  const body = decisionBody(claimRef, { decision: 'rejected', reasonCode: 'coverage_inactive', approved: {} });
+  t.equal((await deliver(body, { id: 'msg_once' })).statusCode, 200);
+  t.equal((await deliver(body, { id: 'msg_once' })).statusCode, 200, 'the replay is acknowledged');
+  t.match(await eventsOf(claimRef, 'bpjs.await_decision'), [{ outcome: 'rejected', reasonCode: 'coverage_inactive', correlationId: 'req-x' }], 'and published once');
+});
