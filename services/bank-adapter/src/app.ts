@@ -2,6 +2,7 @@ import { buildAdapterApp, type AdapterDeps } from '@sutasoma/adapter-kit';
 import { SnapClient } from './clients/snap.ts';
 import type { Config } from './config.ts';
 import { collectAgentCash, createVa } from './jobs/payments.ts';
+import { payout } from './jobs/payouts.ts';
 import { paymentNotificationRoutes } from './routes/payment-notifications.ts';
 
 export function buildApp(config: Config, deps: AdapterDeps = {}) {
@@ -15,6 +16,9 @@ export function buildApp(config: Config, deps: AdapterDeps = {}) {
       return {
         'bank.collect_agent_cash': collectAgentCash(snap),
         'bank.create_va': createVa(snap, { ...ctx, partnerServiceId: config.BANK_PARTNER_SERVICE_ID, rememberS: 30 * 24 * 3600 }),
+        'bank.pay_hospital': payout(snap, { sourceAccountNo: config.BANK_PAYOUT_ACCOUNT }),
+        'bank.pay_benefit': payout(snap, { sourceAccountNo: config.BANK_PAYOUT_ACCOUNT }),
+        'bank.pay_heir': payout(snap, { sourceAccountNo: config.BANK_PAYOUT_ACCOUNT }),
       };
     },
     routes: (app, worker, ctx) => paymentNotificationRoutes(app, worker, {

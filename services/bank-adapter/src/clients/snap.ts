@@ -80,6 +80,9 @@ export class SnapClient {
         body,
       });
     } catch (err) {
+      // SNAP answers 403 for business refusals (insufficient funds, limits, dormant accounts), never
+      // for credentials: an answer for the step to judge. Its body is not kept by the client.
+      if (err instanceof PartnerError && err.code === PartnerErrorCode.auth && err.status === 403) return { status: 403, body: null, durationMs: 0 };
       // An expired token is refused as 401: forget it, and let the retry fetch a new one.
       if (err instanceof PartnerError && err.code === PartnerErrorCode.auth) {
         this.token = undefined;
