@@ -1,6 +1,7 @@
 import { buildAdapterApp, type AdapterDeps } from '@sutasoma/adapter-kit';
 import { EKartuTaniClient } from './clients/ekartutani.ts';
 import type { Config } from './config.ts';
+import { creditCard } from './jobs/credit-card.ts';
 import { debitCard } from './jobs/debit-card.ts';
 import { lookupCard } from './jobs/lookup-card.ts';
 
@@ -10,7 +11,11 @@ export function buildApp(config: Config, deps: AdapterDeps = {}) {
     config,
     handlers: (client) => {
       const ekartutani = new EKartuTaniClient(client, config.EKARTUTANI_CLIENT_ID, config.EKARTUTANI_CLIENT_SECRET);
-      return { 'ekartutani.lookup_card': lookupCard(ekartutani), 'ekartutani.debit_card': debitCard(ekartutani) };
+      return {
+        'ekartutani.lookup_card': lookupCard(ekartutani),
+        'ekartutani.debit_card': debitCard(ekartutani),
+        'ekartutani.credit_card': creditCard(ekartutani),
+      };
     },
   }, deps);
 }

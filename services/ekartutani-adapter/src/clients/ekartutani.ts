@@ -15,6 +15,8 @@ const Debited = z.object({ debitId: z.string(), amount: z.number().int(), status
 const ErrorBody = z.object({ error: z.object({ code: z.string() }) });
 
 export type Debit = { kind: 'debited'; debitId: string; amount: number } | { kind: 'refused'; code: string; status: number };
+const Credited = z.object({ creditId: z.string(), amount: z.number().int(), status: z.literal('SUCCESS') });
+export type Credit = { kind: 'credited'; creditId: string; amount: number } | { kind: 'refused'; code: string; status: number };
 
 export type Card = { found: false } | { found: true; cardNumber: string; status: 'active' | 'blocked'; bankCode: string; account: string };
 
@@ -58,5 +60,24 @@ export class EKartuTaniClient {
       throw new PartnerError(PartnerErrorCode.badResponse, `e-Kartu Tani answered a debit ${res.status} with an unexpected body`, { retryable: false, status: res.status });
     }
     return { kind: 'debited', debitId: body.data.debitId, amount: body.data.amount };
+  }
+
+  /** Credits the account linked to the farmer's card (a payout); `reference` makes a repeat return the first answer. */
+  async credit(nik: string, amount: number, reference: string, remark: string): Promise<Credit> {
+    const res = await this.http.send({
+      method: 'POST',
+      path: '/api/v1/kredit',
+      headers: { 'x-client-id': this.clientId, 'x-client-secret': this.secret },
+      body: { nik, amount, reference, remark },
+    });
+    if (res.status >= 400) {
+      const code = ErrorBody.safeParse(res.body);
+      return { kind: 'refused', code: code.success ? code.data.error.code : `HTTP_${res.status}`, status: res.status };
+    }
+    const body = Credited.safeParse(res.body);
+    if (!body.success) {
+      throw new PartnerError(PartnerErrorCode.badResponse, `e-Kartu Tani answered a credit ${res.status} with an unexpected body`, { retryable: false, status: res.status });
+    }
+    return { kind: 'credited', creditId: body.data.creditId, amount: body.data.amount };
   }
 }
