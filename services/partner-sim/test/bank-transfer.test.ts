@@ -81,10 +81,12 @@ t.test('to a farmer\'s card account at its own bank; refusals by SNAP code', asy
   t.equal((await accountOf(app, `nik=${poor.nik}`)).balance, poorAccount.balance, 'nothing taken');
 });
 
-t.test('an institution account can be opened for a test, once', async (t) => {
+t.test('PLKK facilities hold accounts; another institution account can be opened for a test, once', async (t) => {
   const app = await startSim(t);
   const open = (accountNo: string) => app.inject({ method: 'POST', url: '/_sim/bank/accounts', payload: { accountNo, bankCode: '002', holderName: 'RS Uji' } });
   t.equal((await open('0021234567')).statusCode, 201);
   t.equal((await open('0021234567')).statusCode, 409);
   t.match(await accountOf(app, 'accountNo=0021234567'), { kind: 'institution', balance: 0 });
+  t.match(await accountOf(app, 'accountNo=1260073120001'), { kind: 'institution', bank: { kode: '126' }, holderName: 'RSUD Latemmamala Soppeng', balance: 0 },
+    'every PLKK facility has its account, where hospital bills are paid');
 });

@@ -1,6 +1,8 @@
+import { BANKS } from '../data/names.ts';
 import { createRandom } from '../data/prng.ts';
 import type { Bank, Farmer, SoppengData } from '../data/soppeng.ts';
 import { uniqueDigits } from './ids.ts';
+import { PLKK_FACILITIES } from './plkk-facilities.ts';
 
 /** An agent collection account: any all-digit account number starting with 9 (no farmer's does). */
 export const AGENT_ACCOUNT = /^9\d{0,19}$/;
@@ -75,6 +77,10 @@ export class BankAccounts {
     this.#seed = data.seed;
     for (const farmer of data.farmers) {
       if (farmer.card && !this.#owners.has(farmer.card.nomorRekening)) this.#owners.set(farmer.card.nomorRekening, farmer);
+    }
+    // The PLKK facilities' accounts, where BPJS claims pay hospital bills.
+    for (const f of PLKK_FACILITIES) {
+      this.openInstitution({ accountNo: f.account.accountNo, bank: { kode: f.account.bankCode, nama: BANKS.find((b) => b.kode === f.account.bankCode)?.nama ?? f.account.bankCode }, holderName: f.account.holderName });
     }
   }
 
