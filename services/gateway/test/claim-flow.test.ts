@@ -1,0 +1,134 @@
+import t, { type Test } from 'tap';
+import { todayInSoppeng } from '@sutasoma/contracts';
+import { waitFor } from '@sutasoma/testing';
+import { startFlow } from './flow.ts';
+
+// Claims end to end: the gateway in-process; the simulator and all six adapters as processes.
+const flow = await startFlow(t, {
+  claims: true,
+  adapterEnv: { RETRY_BASE_MS: '100', RETRY_MAX_MS: '300', BREAKER_RESET_MS: '1000', BREAKER_VOLUME: '3' },
+  simEnv: { SIM_BPJS_DECISION_DELAY_MS: '200' },
+});
+const ops = flow.token('demo-ops');
+const json = async (res: Response) => (await res.json()) as any;
+const claim = (id: string) => flow.get(`/v1/claims/${id}`).then((r) => r.body);
+const settled = (id: string, until = ['paid', 'rejected', 'failed']) =>
+  waitFor(() => claim(id), (c) => until.includes(c.status), { timeoutMs: 45_000, what: `claim ${id} to reach ${until.join('/')}` });
+const pay = async (kpj: string, months = 1) => {
+  const res = await flow.post('/v1/contributions', { kpj, months, channel: 'agent_cash' });
+  await waitFor(async () => (await flow.get(`/v1/contributions/${res.body.id}`)).body, (c) => c.status === 'posted', { timeoutMs: 30_000, what: 'contribution posted' });
+};
+/** The simulated hospital admits the farmer now and discharges them with the bill shortly after. */
+const admit = async (t: Test, nik: string, extra: Record<string, unknown> = {}) => {
+  const res = await flow.sim('POST', '/_sim/hospital/scenarios', { nik, dischargeAfterMs: 1500, ...extra });
+  t.equal(res.status, 202, 'the simulated hospital admits the farmer');
+  return json(res) as Promise<{ encounterId: string }>;
+};
+const caseOf = (encounterId: string) => waitFor(
+  async () => (await flow.get('/ops/intake?limit=500', ops)).body.items.find((i: any) => i.partnerRef?.endsWith(`/${encounterId}`) && i.type === 'hospital.admission'),
+  (i) => i !== undefined, { timeoutMs: 15_000, what: `the admission of ${encounterId}` },
+).then((i) => i.operationId as string);
+const transfers = async () => (await json(await flow.sim('GET', '/_sim/bank/transfers'))).items as any[];
+
+const [covered, second, deceased, agentFirst] = await flow.participants(4, 2000);
+const [lapsed] = await flow.participants(1, 2100);
+await Promise.all([covered, second, deceased, agentFirst].map((p) => pay(p!.kpj)));
+
+t.test('a covered farmer is admitted, guaranteed, discharged, approved and paid: the hospital and the farmer each once', async (t) => {
+  const { encounterId } = await admit(t, covered!.nik);
+  const id = await caseOf(encounterId);
+  const c = await settled(id);
+  t.equal(c.status, 'paid', JSON.stringify(c.reason));
+  t.same(c.history.map((h: { status: string }) => h.status),
+    ['reported', 'coverage_confirmed', 'guaranteed', 'in_treatment', 'submitted', 'approved', 'paid'], 'every state, in order');
+  t.same(c.reportedBy, ['hospital']);
+  t.match(c.guarantee, { plkkCaseId: /.+/, guaranteeId: /.+/ });
+  t.ok(c.bill.total > 0, 'the bill came with the discharge');
+  t.equal(c.requested.hospital, c.bill.total);
+  t.ok(c.requested.lostIncome > 0, 'lost income for the days in hospital');
+  t.same(c.decision.approved, c.requested, 'BPJS approved what was claimed');
+  t.same(c.payouts.map((p: any) => [p.to, p.channel, p.state]), [['hospital', 'bank_transfer', 'succeeded'], ['farmer', 'kartu_tani_credit', 'succeeded']]);
+  t.ok(c.payouts.every((p: any) => p.bankReference), 'each payout has its bank reference');
+
+  const guarantees = (await json(await flow.sim('GET', '/_sim/hospital/guarantees'))).items as any[];
+  t.equal(guarantees.filter((g) => JSON.stringify(g).includes(c.guarantee.guaranteeId)).length, 1, 'the hospital knows the guarantee, once');
+  const plkk = (await json(await flow.sim('GET', '/_sim/plkk/cases'))).items as any[];
+  t.equal(plkk.filter((p) => p.caseId === c.guarantee.plkkCaseId).length, 1, 'one case at the PLKK');
+  const toHospital = (await transfers()).filter((x) => x.remark?.includes(c.guarantee.plkkCaseId));
+  t.same(toHospital.map((x) => x.amount), [c.bill.total], 'the bank moved the bill to the facility, exactly once');
+  const credits = (await json(await flow.sim('GET', '/_sim/ekartutani/credits'))).items.filter((x: any) => JSON.stringify(x).includes(id));
+  t.same(credits.map((x: any) => x.amount), [c.requested.lostIncome], 'the lost income reached the farmer-card account, exactly once');
+});
+
+t.test('a lapsed participant\'s accident ends rejected with coverage_inactive, and nothing is paid', async (t) => {
+  const { encounterId } = await admit(t, lapsed!.nik);
+  const c = await settled(await caseOf(encounterId));
+  t.equal(c.status, 'rejected');
+  t.equal(c.reason.code, 'coverage_inactive');
+  t.same(c.payouts.map((p: any) => p.state), ['pending', 'pending']);
+  t.equal(c.guarantee, null, 'no guarantee was asked for');
+});
+
+t.test('the agent reports the accident, the hospital admits the farmer: one case, reported by both, paid once', async (t) => {
+  const res = await flow.post('/v1/claims', { type: 'jkk', kpj: agentFirst!.kpj, accidentDate: todayInSoppeng(), description: 'terjatuh dari traktor tangan' });
+  t.equal(res.status, 202);
+  t.equal((await settled(res.body.id, ['coverage_confirmed'])).status, 'coverage_confirmed', 'covered; waiting for the hospital');
+  const { encounterId } = await admit(t, agentFirst!.nik);
+  t.equal(await caseOf(encounterId), res.body.id, 'the admission joined the agent\'s case');
+  const c = await settled(res.body.id);
+  t.equal(c.status, 'paid', JSON.stringify(c.reason));
+  t.same(c.reportedBy.sort(), ['agent', 'hospital']);
+  t.equal((await flow.get(`/v1/participants/${agentFirst!.kpj}/claims`)).body.items.length, 1, 'one claim for the farmer');
+});
+
+t.test('BPJS down while the claim is submitted, and its decision webhook sent twice: one claim, one decision, one payout each', async (t) => {
+  await flow.sim('PUT', '/_sim/bpjs/claims/webhook-faults', { duplicate: true });
+  t.teardown(async () => { await flow.sim('DELETE', '/_sim/bpjs/claims/webhook-faults'); await flow.sim('DELETE', '/_sim/faults?system=bpjs'); });
+  const { encounterId } = await admit(t, second!.nik, { dischargeAfterMs: 2000 });
+  const id = await caseOf(encounterId);
+  await waitFor(() => claim(id), (c) => c.status === 'in_treatment', { timeoutMs: 30_000, what: 'the guarantee' });
+  // BPJS goes down before the discharge: submitting the claim fails until it is back.
+  await flow.sim('POST', '/_sim/faults', { system: 'bpjs', mode: 'down' });
+  await waitFor(() => claim(id), (c) => c.steps.some((s: any) => s.name === 'bpjs.submit_claim' && s.attempts >= 2), { timeoutMs: 30_000, what: 'failed submissions' });
+  await flow.sim('DELETE', '/_sim/faults?system=bpjs');
+  const c = await settled(id);
+  t.equal(c.status, 'paid', JSON.stringify(c.reason));
+  const atBpjs = (await json(await flow.sim('GET', '/_sim/bpjs/claims'))).items.filter((x: any) => x.claimRef === id);
+  t.equal(atBpjs.length, 1, 'BPJS holds the claim once');
+  t.equal((await transfers()).filter((x) => x.remark?.includes(c.guarantee.plkkCaseId)).length, 1, 'one transfer to the hospital, though the decision came twice');
+  const credits = (await json(await flow.sim('GET', '/_sim/ekartutani/credits'))).items.filter((x: any) => JSON.stringify(x).includes(id));
+  t.equal(credits.length, 1, 'one credit to the farmer');
+});
+
+const heir = { nik: '7312021203850002', name: 'La Tenri', relation: 'spouse', account: { bankCode: '002', accountNo: '0021203850002', holderName: 'La Tenri' } };
+
+t.test('a death claim: BPJS verifies, approves the configured benefit, and the heir is paid', async (t) => {
+  const opened = await flow.sim('POST', '/_sim/bank/accounts', heir.account);
+  t.ok(opened.ok, 'the heir has an account at the simulated bank');
+  const res = await flow.post('/v1/claims', { type: 'jkm', kpj: deceased!.kpj, dateOfDeath: todayInSoppeng(), deathCertificateRef: 'AK-7312-2026-0001', heir });
+  t.equal(res.status, 202, JSON.stringify(res.body));
+  const c = await settled(res.body.id);
+  t.equal(c.status, 'paid', JSON.stringify(c.reason));
+  t.same(c.history.map((h: { status: string }) => h.status), ['reported', 'coverage_confirmed', 'submitted', 'approved', 'paid']);
+  t.match(c.payouts, [{ to: 'heir', amount: 42_000_000, state: 'succeeded', bankReference: /\d+/ }], 'Rp 20 m lump sum + Rp 10 m funeral + Rp 12 m periodic');
+  const toHeir = (await transfers()).filter((x) => x.beneficiaryAccountNo === heir.account.accountNo);
+  t.same(toHeir.map((x) => x.amount), [42_000_000], 'the heir\'s account received it once');
+});
+
+t.test('BPJS refuses a death claim with its reason, and nothing is paid', async (t) => {
+  const [p] = await flow.participants(1, 2200);
+  await pay(p!.kpj);
+  await flow.sim('POST', '/_sim/bpjs/claims/decisions', { kpj: p!.kpj, decision: 'reject', reasonCode: 'death_not_verified' });
+  const res = await flow.post('/v1/claims', { type: 'jkm', kpj: p!.kpj, dateOfDeath: todayInSoppeng(), deathCertificateRef: 'AK-7312-2026-0002', heir });
+  const c = await settled(res.body.id);
+  t.equal(c.status, 'rejected');
+  t.match(c.decision, { decision: 'rejected', reasonCode: 'death_not_verified' });
+  t.equal(c.payouts[0].state, 'pending', 'nothing paid');
+});
+
+t.test('a death claim for a participant whose cover had lapsed on the date of death is refused: coverage_inactive', async (t) => {
+  const res = await flow.post('/v1/claims', { type: 'jkm', kpj: lapsed!.kpj, dateOfDeath: todayInSoppeng(), deathCertificateRef: 'AK-7312-2026-0003', heir });
+  const c = await settled(res.body.id);
+  t.equal(c.status, 'rejected');
+  t.equal(c.reason.code, 'coverage_inactive');
+});
