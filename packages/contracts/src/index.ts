@@ -9,4 +9,5 @@ export * from './problem.ts';
 export * from './queues.ts';
 export * from './regions.ts';
 export * from './registration.ts';
+export * from './report.ts';
 export * from './time.ts';

@@ -7,16 +7,19 @@ import { buildFlows } from './flows/index.ts';
 import { registerQueueMetrics } from './jobs/queue-metrics.ts';
 import { Reconciler } from './jobs/reconciler.ts';
 import { createIntakeWorker } from './jobs/intake.ts';
+import { createMonthlySnapshotJobs } from './jobs/monthly-snapshot.ts';
 import { createStepEventWorker } from './jobs/step-events.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { opsConsole } from './plugins/ops-console.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
+import { reviewPage } from './plugins/review.ts';
 import { demoAuthRoutes } from './routes/auth.ts';
 import { claimRoutes } from './routes/claims.ts';
 import { contributionRoutes } from './routes/contributions.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { participantRoutes } from './routes/participants.ts';
 import { registrationRoutes } from './routes/registrations.ts';
+import { reportRoutes } from './routes/reports.ts';
 
 export interface GatewayDeps {
   logger?: Logger;
@@ -65,6 +68,10 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   });
 
   const closeQueueMetrics = registerQueueMetrics(app.metrics, producerRedis, config.QUEUE_PREFIX);
+  const reviewJobs = createMonthlySnapshotJobs({
+    pool, connection: producerRedis, workerConnection: workerRedis, prefix: config.QUEUE_PREFIX, reviewDay: config.REVIEW_DAY,
+    reviewTime: config.REVIEW_TIME, directoryRefreshTime: config.DIRECTORY_REFRESH_TIME, lapseAfterMonths: config.LAPSE_AFTER_MONTHS, logger,
+  });
 
   await registerOpenApi(app);
   const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : (config.JWT_SECRET ?? randomBytes(32).toString('hex'));
@@ -82,17 +89,21 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   await app.register(participantRoutes, { pool, rules: contributionRules(config) });
   await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, onReplayed: kick });
   await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S });
+  await app.register(reportRoutes, { pool, rules: contributionRules(config), weights: config.RANKING_WEIGHTS, followUpDays: config.FOLLOW_UP_DAYS });
+  await reviewPage(app, { demoPassword, ttlSeconds: config.TOKEN_TTL_S });
 
   app.addHook('onReady', async () => {
     await relay.start();
     void events.run().catch((err: Error) => logger.error({ err: err.message }, 'events worker stopped'));
     void intake.run().catch((err: Error) => logger.error({ err: err.message }, 'intake worker stopped'));
     reconciler.start();
+    await reviewJobs.start();
   });
   app.addHook('onClose', async () => {
     await reconciler.stop();
     await events.close();
     await intake.close();
+    await reviewJobs.close();
     await relay.stop();
     await closeQueueMetrics();
     await pool.end();

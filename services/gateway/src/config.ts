@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commonEnv, envFlag, parseConfig } from '@sutasoma/service-kit';
 import type { ClaimRules } from './flows/claim-rules.ts';
+import { parseWeights } from './reports/ranking.ts';
 
 const csvInts = (def: string) => z.string().default(def).transform((s, ctx) => {
   const values = s.split(',').map((v) => Number(v.trim()));
@@ -69,6 +70,22 @@ export const ConfigSchema = z.object({
   /** Where each adapter answers, for the ops view of their breakers: `system=url,…`. */
   ADAPTER_URLS: z.string().default('simluhtan=http://127.0.0.1:8081,ekartutani=http://127.0.0.1:8082,bpjs=http://127.0.0.1:8083,plkk=http://127.0.0.1:8084,bank=http://127.0.0.1:8085,hospital=http://127.0.0.1:8086')
     .transform((s) => Object.fromEntries(s.split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]))),
+  /** The monthly review: day of month and time (Asia/Makassar) the previous month's snapshot is produced. */
+  REVIEW_DAY: z.coerce.number().int().min(1).max(28).default(5),
+  REVIEW_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('00:30'),
+  /** Weights of the BPP ranking's parts (see src/reports/ranking.ts). */
+  RANKING_WEIGHTS: z.string().default('coverageGrowth=0.5,continuity=0.3,registrations=0.2').transform((s, ctx) => {
+    const w = parseWeights(s);
+    if (typeof w === 'string') {
+      ctx.addIssue({ code: 'custom', message: w });
+      return z.NEVER;
+    }
+    return w;
+  }),
+  /** Participants whose coverage ends within this many days are on the agent's follow-up list. */
+  FOLLOW_UP_DAYS: z.coerce.number().int().min(0).default(14),
+  /** Simluhtan's farmer-group directory is read again daily at this time (Asia/Makassar), and at start. */
+  DIRECTORY_REFRESH_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('00:05'),
   EVENTS_CONCURRENCY: z.coerce.number().int().min(1).default(32),
   RELAY_POLL_MS: z.coerce.number().int().positive().default(1_000),
   /** An unfinished operation untouched this long has its current step published again. */
