@@ -374,3 +374,28 @@ t.test('the review is scheduled on the 5th at 00:30 Soppeng time, for the month 
   t.equal(fresh.version, 1);
   t.equal(fresh.trigger, 'schedule');
 });
+
+t.test('an agent\'s follow-ups: its participants whose coverage ends within 14 days, has ended, or has lapsed', async (t) => {
+  const today = todayInSoppeng();
+  const day = (n: number) => new Date(Date.parse(`${today}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+  const g = groups[2]!;
+  const soon = await seedParticipant(pool, { agent: 'demo-agent', group: g, at: `${ago(2)}-03T08:00:00+08:00`, coveredUntil: day(5), name: 'Sitti Soon' });
+  const ended = await seedParticipant(pool, { agent: 'demo-agent', group: g, at: `${ago(2)}-03T08:00:00+08:00`, coveredUntil: day(-20), name: 'Andi Ended' });
+  const lapsed = await seedParticipant(pool, { agent: 'demo-agent', group: g, at: `${ago(8)}-03T08:00:00+08:00`, coveredUntil: `${ago(6)}-15`, name: 'Baso Lapsed' });
+  await seedParticipant(pool, { agent: 'demo-agent', group: g, at: `${ago(2)}-03T08:00:00+08:00`, coveredUntil: day(60), name: 'Covered Long' });
+  await seedParticipant(pool, { agent: 'agent-bila', group: g, at: `${ago(2)}-03T08:00:00+08:00`, coveredUntil: day(3), name: 'Other Agent' });
+
+  const res = await get('/v1/agents/me/follow-ups', agent);
+  t.equal(res.status, 200);
+  t.equal(res.body.withinDays, 14);
+  t.equal(res.body.asOf, today);
+  const items = res.body.items as { kpj: string; status: string; daysLeft: number; fullName: string; nikMasked: string; monthsInArrears: number; monthlyAmount: number }[];
+  t.same(items.map((i) => i.kpj), [lapsed.kpj, ended.kpj, soon.kpj], 'soonest-ended first; long-covered and other agents\' participants are not listed');
+  t.same(items.map((i) => i.status), ['lapsed', 'in_arrears', 'ending_soon']);
+  t.equal(items[2]!.daysLeft, 5);
+  t.equal(items[1]!.daysLeft, -20);
+  t.equal(items[2]!.fullName, 'Sitti Soon');
+  t.match(items[0]!.nikMasked, /^\d{4}\*+\d{4}$/, 'the NIK is masked');
+  t.equal(items[0]!.monthlyAmount, 16_800);
+  t.equal((await get('/v1/agents/me/follow-ups', supervisor)).status, 403, 'a list of an agent\'s own');
+});
