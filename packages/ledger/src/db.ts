@@ -30,20 +30,39 @@ export function createPool(opts: DbOptions): pg.Pool {
   return pool;
 }
 
+/**
+ * Checks a client out for `work`. pg's pool listens for a connection lost only while a client is
+ * idle: a checked-out client whose server goes away between two queries (a backend terminated, a
+ * failover) would emit an unhandled 'error' and crash the process. Here it is caught, and the
+ * broken client is destroyed on release instead of going back to the pool.
+ */
+export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => { lost = err; };
+  client.on('error', onError);
+  try {
+    return await work(client);
+  } finally {
+    client.removeListener('error', onError);
+    client.release(lost);
+  }
+}
+
 /** Runs `work` in one transaction; rolls back on any error. */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  return withClient(pool, async (client) => {
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A rollback that fails leaves a connection in an unknown state: emitting makes withClient destroy it.
+      await client.query('ROLLBACK').catch((e: Error) => client.emit('error', e));
+      throw err;
+    }
+  });
 }
 
 export async function pingDb(pool: pg.Pool): Promise<string> {

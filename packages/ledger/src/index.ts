@@ -1,4 +1,4 @@
-export { createPool, withTransaction, pingDb, SCHEMA_NAME, type DbOptions, type Pool, type PoolClient } from './db.ts';
+export { createPool, withClient, withTransaction, pingDb, SCHEMA_NAME, type DbOptions, type Pool, type PoolClient } from './db.ts';
 export { migrate } from './migrate.ts';
 export { enqueue, OutboxRelay, type OutboxMessage, type OutboxRelayOptions } from './outbox.ts';
 export { hashBody, type IdempotencyScope } from './idempotency.ts';

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { withTransaction } from './db.ts';
 
 export interface OutboxMessage {
   queue: string;
@@ -92,36 +93,27 @@ export class OutboxRelay {
     // hold this transaction, its row locks and stop(). Fail fast instead; the next tick retries.
     const status = this.opts.redis.status;
     if (status !== 'ready' && status !== 'wait') throw new Error(`redis is not ready (${status})`);
-    const client = await this.opts.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<OutboxRow>(
+    const rows = await withTransaction(this.opts.pool, async (client) => {
+      const batch = await client.query<OutboxRow>(
         `WITH batch AS (SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
          DELETE FROM outbox o USING batch WHERE o.id = batch.id
          RETURNING o.id, o.queue, o.job_name, o.job_id, o.payload`,
         [this.opts.batchSize ?? 500],
       );
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
       const byQueue = new Map<string, OutboxRow[]>();
-      for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+      for (const r of batch.rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+      // Published before the delete commits: a crash in between publishes again, and the job ids make that harmless.
       await Promise.all([...byQueue].map(([name, items]) => this.queue(name).addBulk(items.map((r) => ({
         name: r.job_name,
         data: r.payload,
         opts: { ...this.opts.jobOptions(name), jobId: r.job_id },
       })))));
-      await client.query('COMMIT');
-      this.published += rows.length;
-      this.opts.onPublished?.(rows.map((r) => ({ queue: r.queue, name: r.job_name, jobId: r.job_id, payload: r.payload })));
-      return rows.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      return batch.rows;
+    });
+    if (rows.length === 0) return 0;
+    this.published += rows.length;
+    this.opts.onPublished?.(rows.map((r) => ({ queue: r.queue, name: r.job_name, jobId: r.job_id, payload: r.payload })));
+    return rows.length;
   }
 
   private queue(name: string): Queue {
