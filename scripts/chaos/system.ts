@@ -5,7 +5,7 @@ export const ADAPTER_ENV = {
   BREAKER_RESET_MS: '1000', BREAKER_VOLUME: '5', RETRY_ATTEMPTS: '100', RETRY_BASE_MS: '100', RETRY_MAX_MS: '1000',
   PARTNER_TIMEOUT_MS: '1000', WORKER_LOCK_MS: '3000',
 };
-export const GATEWAY_ENV = { DEMO_MODE: 'false', RECONCILE_AFTER_MS: '3000', RECONCILE_EVERY_MS: '500' };
+export const GATEWAY_ENV = { DEMO_MODE: 'false', RECONCILE_AFTER_MS: '3000', RECONCILE_EVERY_MS: '500', WORKER_LOCK_MS: '3000' };
 
 /** The gateway, the four adapters and the simulator as processes, on a fresh schema and queue prefix. */
 export function startChaosSystem(redisUrl?: string): Promise<System> {

@@ -57,10 +57,10 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   const claims = claimRules(config);
   const flows = buildFlows(contributionRules(config), feeRules(config), claims);
   const events = createStepEventWorker({
-    pool, flows, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, logger, metrics: app.metrics, onApplied: kick,
+    pool, flows, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS, logger, metrics: app.metrics, onApplied: kick,
   });
   const intake = createIntakeWorker({
-    pool, flows, rules: claims, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.INTAKE_CONCURRENCY,
+    pool, flows, rules: claims, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.INTAKE_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS,
     orderWaitMs: config.INTAKE_ORDER_WAIT_MS, logger, metrics: app.metrics, onApplied: kick,
   });
   const reconciler = new Reconciler({

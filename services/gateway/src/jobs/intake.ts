@@ -13,6 +13,7 @@ export interface IntakeWorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  lockDurationMs: number;
   /** How long a discharge may wait for its admission (notifications arrive out of order) before it is refused. */
   orderWaitMs: number;
   logger: Logger;
@@ -68,7 +69,10 @@ export function createIntakeWorker(opts: IntakeWorkerOptions): Worker {
     else opts.logger.info(line, 'hospital notification applied');
     if (res.outcome !== 'duplicate' && res.outcome !== 'refused') opts.onApplied();
     return res;
-  }, { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, autorun: false });
+  }, {
+    connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, autorun: false,
+    lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs,
+  });
   worker.on('error', (err) => opts.logger.warn({ err: err.message }, 'intake worker connection error'));
   return worker;
 }

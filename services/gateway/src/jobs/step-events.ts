@@ -10,6 +10,7 @@ export interface StepEventWorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  lockDurationMs: number;
   logger: Logger;
   metrics: Registry;
   /** Called after an event committed, so a next step is published at once. */
@@ -36,7 +37,10 @@ export function createStepEventWorker(opts: StepEventWorkerOptions): Worker {
     opts.logger.info({ operationId: e.operationId, correlationId: e.correlationId, step: e.step, attempt: e.attempt, outcome: e.outcome, errorCode: e.errorCode, reasonCode: e.reasonCode, effect: res.effect, status: res.status }, 'step event');
     if (res.effect === 'applied') opts.onApplied();
     return res;
-  }, { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, autorun: false });
+  }, {
+    connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, autorun: false,
+    lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs,
+  });
   worker.on('error', (err) => opts.logger.warn({ err: err.message }, 'events worker connection error'));
   return worker;
 }
