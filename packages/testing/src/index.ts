@@ -4,3 +4,4 @@ export { createTestPrefix, deleteKeys, type TestPrefix } from './redis.ts';
 export { startServiceProcess, freePort, type ServiceProcess, type StartOptions } from './process.ts';
 export { startPartners, bankKeyPair, SIM_CREDENTIALS, type Partners, type AdapterName } from './system.ts';
 export { waitFor } from './wait.ts';
+export { stepDriver } from './steps.ts';

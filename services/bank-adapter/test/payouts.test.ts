@@ -1,8 +1,5 @@
 import t from 'tap';
-import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS, StepJob, jobIds, type StepEvent, type StepName } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, bankKeyPair, createTestPrefix, startServiceProcess, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { SIM_CREDENTIALS, bankKeyPair, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -14,12 +11,10 @@ const app = await buildApp(loadConfig({
   PARTNER_BASE_URL: `${sim.url}/bank`, RETRY_BASE_MS: '100', RETRY_MAX_MS: '300', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000',
 }));
 await app.ready();
-const jobs = new Queue('bank', { connection: queues.redis, prefix: queues.prefix });
-const events = new Queue(GATEWAY_EVENTS_QUEUE, { connection: queues.redis, prefix: queues.prefix });
+const steps = stepDriver(queues, 'bank', { timeoutMs: 25_000 });
 t.teardown(async () => {
   await app.close();
-  await jobs.close();
-  await events.close();
+  await steps.close();
   await sim.kill();
   await queues.cleanup();
 });
@@ -28,18 +23,6 @@ const simCall = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${sim.url}${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
   return res.status === 204 ? null : res.json();
 };
-async function run(step: StepName, input: object, opts: { operationId?: string; replay?: number } = {}) {
-  const operationId = opts.operationId ?? randomUUID();
-  const replay = opts.replay ?? 0;
-  const job = StepJob.parse({ operationId, correlationId: 'req-claim', step, idempotencyKey: `${operationId}:${step}`, input, replay });
-  await jobs.add(step, job, { ...STEP_JOB_OPTIONS, jobId: jobIds.step(operationId, step, replay) });
-  return operationId;
-}
-const FINAL = ['succeeded', 'rejected', 'failed'];
-const finals = async (operationId: string, step: StepName) => (await events.getJobs(['waiting', 'delayed', 'completed', 'active', 'failed']))
-  .map((j) => j.data as StepEvent).filter((e) => e.operationId === operationId && e.step === step && FINAL.includes(e.outcome));
-const settled = async (operationId: string, step: StepName, count = 1) =>
-  (await waitFor(() => finals(operationId, step), (evs) => evs.length >= count, { what: `${step} settled`, timeoutMs: 25_000 }));
 
 interface Account { accountNo: string; bank: { kode: string }; balance: number }
 const account = async (q: string) => ((await simCall('GET', `/_sim/bank/accounts?${q}`)) as { items: Account[] }).items[0]!;
@@ -49,12 +32,12 @@ t.test('a benefit paid to the farmer\'s account once, even when the step runs ag
   const { items: [farmer] } = await simCall('GET', '/_sim/farmers?case=eligible&cardStatus=ACTIVE&limit=1&offset=3') as { items: { nik: string; fullName: string }[] };
   const before = await account(`nik=${farmer!.nik}`);
   const input = { amount: 1_000_000, beneficiary: { bankCode: before.bank.kode, accountNo: before.accountNo, holderName: farmer!.fullName }, remark: 'JKK santunan upah' };
-  const op = await run('bank.pay_benefit', input);
-  const [paid] = await settled(op, 'bank.pay_benefit');
+  const op = await steps.add('bank.pay_benefit', input);
+  const [paid] = await steps.finals(op, 'bank.pay_benefit');
   t.match(paid, { outcome: 'succeeded', result: { bankReference: /^\d{16}$/, amount: 1_000_000 } });
 
-  await run('bank.pay_benefit', input, { operationId: op, replay: 1 });
-  const both = await settled(op, 'bank.pay_benefit', 2);
+  await steps.add('bank.pay_benefit', input, { operationId: op, replay: 1 });
+  const both = await steps.finals(op, 'bank.pay_benefit', 2);
   t.equal(both[1]!.result!['bankReference'], paid!.result!['bankReference'], 'the replay answers the first transfer');
   const transfers = await transfersOf(before.accountNo);
   t.equal(transfers.count, 1, 'paid once');
@@ -66,18 +49,18 @@ t.test('a hospital bill paid through a bank outage: retried until the bank is ba
   const accountNo = '1268880000001';
   await simCall('POST', '/_sim/bank/accounts', { accountNo, bankCode: '126', holderName: 'RS Uji Soppeng' });
   await simCall('POST', '/_sim/faults', { system: 'bank', mode: 'error', status: 503 });
-  const op = await run('bank.pay_hospital', { amount: 4_500_000, beneficiary: { bankCode: '126', accountNo, holderName: 'RS Uji Soppeng' }, remark: 'JKK biaya RS' });
-  await waitFor(async () => (await events.getJobs(['waiting', 'completed'])).filter((j) => (j.data as StepEvent).operationId === op).length, (n) => n >= 2, { what: 'failed attempts' });
+  const op = await steps.add('bank.pay_hospital', { amount: 4_500_000, beneficiary: { bankCode: '126', accountNo, holderName: 'RS Uji Soppeng' }, remark: 'JKK biaya RS' });
+  await waitFor(() => steps.eventsOf(op, 'bank.pay_hospital'), (evs) => evs.length >= 2, { what: 'failed attempts' });
   await simCall('DELETE', '/_sim/faults');
-  const [paid] = await settled(op, 'bank.pay_hospital');
+  const [paid] = await steps.finals(op, 'bank.pay_hospital');
   t.match(paid, { outcome: 'succeeded', result: { amount: 4_500_000 } });
   t.equal((await transfersOf(accountNo)).count, 1);
   t.equal((await account(`accountNo=${accountNo}`)).balance, 4_500_000);
 });
 
 t.test('an heir\'s account the bank does not know is a rejection, and nothing is paid', async (t) => {
-  const op = await run('bank.pay_heir', { amount: 42_000_000, beneficiary: { bankCode: '002', accountNo: '0020000000', holderName: 'Hasnah' }, remark: 'JKM ahli waris' });
-  const [refused] = await settled(op, 'bank.pay_heir');
+  const op = await steps.add('bank.pay_heir', { amount: 42_000_000, beneficiary: { bankCode: '002', accountNo: '0020000000', holderName: 'Hasnah' }, remark: 'JKM ahli waris' });
+  const [refused] = await steps.finals(op, 'bank.pay_heir');
   t.match(refused, { outcome: 'rejected', reasonCode: 'beneficiary_account_invalid', partnerStatus: 404 });
   t.equal((await transfersOf('0020000000')).count, 0);
 });

@@ -2,10 +2,9 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS, StepJob, jobIds, type StepEvent, type StepName } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, testRedisUrl, waitFor } from '@sutasoma/testing';
+import type { StepName } from '@sutasoma/contracts';
+import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -19,12 +18,10 @@ const app = await buildApp(loadConfig({
 }));
 await app.listen({ port: 0, host: '127.0.0.1' });
 const adapterUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-const jobs = new Queue('bpjs', { connection: queues.redis, prefix: queues.prefix });
-const events = new Queue(GATEWAY_EVENTS_QUEUE, { connection: queues.redis, prefix: queues.prefix });
+const steps = stepDriver(queues, 'bpjs', { timeoutMs: 25_000 });
 t.teardown(async () => {
   await app.close();
-  await jobs.close();
-  await events.close();
+  await steps.close();
   await sim.kill();
   await queues.cleanup();
 });
@@ -35,20 +32,8 @@ const simCall = async (method: string, path: string, body?: unknown) => {
 };
 await simCall('PUT', '/_sim/bpjs/claims/webhook', { url: `${adapterUrl}/webhooks/bpjs/claims` });
 
-/** Adds a step job as the gateway would; the same operation and step keep their idempotency key. */
-async function run(step: StepName, input: object, opts: { operationId?: string; replay?: number } = {}) {
-  const operationId = opts.operationId ?? randomUUID();
-  const replay = opts.replay ?? 0;
-  const job = StepJob.parse({ operationId, correlationId: `req-${operationId.slice(0, 8)}`, step, idempotencyKey: `${operationId}:${step}`, input, replay });
-  await jobs.add(step, job, { ...STEP_JOB_OPTIONS, jobId: jobIds.step(operationId, step, replay) });
-  return operationId;
-}
-const eventsOf = async (operationId: string, step: StepName) => (await events.getJobs(['waiting', 'delayed', 'completed', 'active', 'failed']))
-  .map((j) => j.data as StepEvent).filter((e) => e.operationId === operationId && e.step === step).sort((a, b) => a.at.localeCompare(b.at));
-const FINAL = ['succeeded', 'rejected', 'failed'];
-const settled = (operationId: string, step: StepName, what = step) =>
-  waitFor(() => eventsOf(operationId, step), (evs) => evs.some((e) => FINAL.includes(e.outcome)), { what, timeoutMs: 25_000 });
-const finalOf = async (operationId: string, step: StepName) => (await settled(operationId, step)).find((e) => FINAL.includes(e.outcome))!;
+const { eventsOf } = steps;
+const finalOf = async (operationId: string, step: StepName) => (await steps.finals(operationId, step))[0]!;
 
 interface SimFarmer { nik: string; fullName: string; birthDate: string; sex: 'M' | 'F'; villageCode: string }
 let offset = 0;
@@ -59,11 +44,11 @@ const today = () => new Date().toISOString().slice(0, 10);
 async function participant(opts: { periodStart?: string; months?: number } = {}) {
   const { items } = await simCall('GET', `/_sim/farmers?case=eligible&limit=1&offset=${offset++}`) as { items: SimFarmer[] };
   const f = items[0]!;
-  const reg = await finalOf(await run('bpjs.register_participant', { ...f, declaredMonthlyIncome: 1_000_000 }), 'bpjs.register_participant');
+  const reg = await finalOf(await steps.add('bpjs.register_participant', { ...f, declaredMonthlyIncome: 1_000_000 }), 'bpjs.register_participant');
   const kpj = String(reg.result!['kpj']);
   const months = opts.months ?? 1;
   if (months > 0) {
-    const posted = await finalOf(await run('bpjs.post_contribution', {
+    const posted = await finalOf(await steps.add('bpjs.post_contribution', {
       kpj, months, periodStart: opts.periodStart ?? thisMonth(), amount: 16_800 * months, channel: 'agent_cash', bankReference: 'ref-1',
     }), 'bpjs.post_contribution');
     if (posted.outcome !== 'succeeded') throw new Error(`fixture contribution: ${JSON.stringify(posted)}`);
@@ -79,19 +64,19 @@ const claimsAtBpjs = async (claimRef: string) => (await simCall('GET', `/_sim/bp
 
 t.test('coverage: covered on the event date, lapsed, unknown to BPJS, a KPJ under another NIK', async (t) => {
   const active = await participant({ months: 2 });
-  const covered = await finalOf(await run('bpjs.check_coverage', { kpj: active.kpj, nik: active.nik, eventDate: today(), program: 'jkk' }), 'bpjs.check_coverage');
+  const covered = await finalOf(await steps.add('bpjs.check_coverage', { kpj: active.kpj, nik: active.nik, eventDate: today(), program: 'jkk' }), 'bpjs.check_coverage');
   t.match(covered, { outcome: 'succeeded', result: { covered: true, declaredMonthlyIncome: 1_000_000, coveredUntil: /^\d{4}-\d{2}-\d{2}$/ } });
   t.ok(String(covered.result!['coveredUntil']) > today(), 'two months paid: covered into next month');
 
   const lapsed = await participant({ periodStart: '2024-01', months: 1 });
-  t.match(await finalOf(await run('bpjs.check_coverage', { kpj: lapsed.kpj, nik: lapsed.nik, eventDate: today(), program: 'jkm' }), 'bpjs.check_coverage'),
+  t.match(await finalOf(await steps.add('bpjs.check_coverage', { kpj: lapsed.kpj, nik: lapsed.nik, eventDate: today(), program: 'jkm' }), 'bpjs.check_coverage'),
     { outcome: 'rejected', reasonCode: 'coverage_inactive' });
-  t.match(await finalOf(await run('bpjs.check_coverage', { kpj: lapsed.kpj, nik: lapsed.nik, eventDate: '2024-01-10', program: 'jkk' }), 'bpjs.check_coverage'),
+  t.match(await finalOf(await steps.add('bpjs.check_coverage', { kpj: lapsed.kpj, nik: lapsed.nik, eventDate: '2024-01-10', program: 'jkk' }), 'bpjs.check_coverage'),
     { outcome: 'succeeded' }, 'an accident back in the paid month was covered');
 
-  t.match(await finalOf(await run('bpjs.check_coverage', { kpj: '26999999999', nik: active.nik, eventDate: today(), program: 'jkk' }), 'bpjs.check_coverage'),
+  t.match(await finalOf(await steps.add('bpjs.check_coverage', { kpj: '26999999999', nik: active.nik, eventDate: today(), program: 'jkk' }), 'bpjs.check_coverage'),
     { outcome: 'rejected', reasonCode: 'participant_unknown' });
-  t.match(await finalOf(await run('bpjs.check_coverage', { kpj: active.kpj, nik: lapsed.nik, eventDate: today(), program: 'jkk' }), 'bpjs.check_coverage'),
+  t.match(await finalOf(await steps.add('bpjs.check_coverage', { kpj: active.kpj, nik: lapsed.nik, eventDate: today(), program: 'jkk' }), 'bpjs.check_coverage'),
     { outcome: 'rejected', reasonCode: 'participant_unknown' }, 'the NIK does not match the KPJ');
 });
 
@@ -100,10 +85,10 @@ t.test('a claim submitted twice (a replay) is one claim at BPJS, and its decisio
   await simCall('PUT', '/_sim/bpjs/claims/webhook-faults', { duplicate: true });
   t.teardown(() => simCall('DELETE', '/_sim/bpjs/claims/webhook-faults'));
   const input = jkkClaim(p);
-  const op = await run('bpjs.submit_claim', input, { operationId: input.claimRef });
+  const op = await steps.add('bpjs.submit_claim', input, { operationId: input.claimRef });
   const submitted = await finalOf(op, 'bpjs.submit_claim');
   t.match(submitted, { outcome: 'succeeded', result: { bpjsClaimId: /^KLM\d{12}$/ } });
-  await run('bpjs.submit_claim', input, { operationId: op, replay: 1 });
+  await steps.add('bpjs.submit_claim', input, { operationId: op, replay: 1 });
   const both = await waitFor(() => eventsOf(op, 'bpjs.submit_claim'), (evs) => evs.filter((e) => e.outcome === 'succeeded').length === 2, { what: 'the replay' });
   t.equal(both[1]!.result!['bpjsClaimId'], submitted.result!['bpjsClaimId'], 'the replay answers the same claim');
   t.equal(await claimsAtBpjs(input.claimRef), 1, 'one claim at BPJS');
@@ -122,13 +107,13 @@ t.test('BPJS refuses a claim, or asks for documents first and approves after', a
   const refused = await participant();
   await simCall('POST', '/_sim/bpjs/claims/decisions', { kpj: refused.kpj, decision: 'reject', reasonCode: 'not_work_related' });
   const r = jkkClaim(refused);
-  await run('bpjs.submit_claim', r, { operationId: r.claimRef });
+  await steps.add('bpjs.submit_claim', r, { operationId: r.claimRef });
   t.match(await finalOf(r.claimRef, 'bpjs.await_decision'), { outcome: 'rejected', reasonCode: 'not_work_related' });
 
   const slow = await participant();
   await simCall('POST', '/_sim/bpjs/claims/decisions', { kpj: slow.kpj, decision: 'documents' });
   const d = jkkClaim(slow);
-  await run('bpjs.submit_claim', d, { operationId: d.claimRef });
+  await steps.add('bpjs.submit_claim', d, { operationId: d.claimRef });
   await finalOf(d.claimRef, 'bpjs.await_decision');
   t.match(await eventsOf(d.claimRef, 'bpjs.await_decision'), [
     { outcome: 'attempt_failed', errorCode: 'DOCUMENTS_REQUESTED', attempt: 1 },
@@ -140,7 +125,7 @@ t.test('BPJS down while the claim is submitted and again while it is decided: on
   const p = await participant();
   const input = jkkClaim(p);
   await simCall('POST', '/_sim/faults', { system: 'bpjs', mode: 'down' });
-  await run('bpjs.submit_claim', input, { operationId: input.claimRef });
+  await steps.add('bpjs.submit_claim', input, { operationId: input.claimRef });
   await waitFor(() => eventsOf(input.claimRef, 'bpjs.submit_claim'), (evs) => evs.filter((e) => e.outcome === 'attempt_failed').length >= 2, { what: 'failed attempts' });
   await simCall('DELETE', '/_sim/faults');
   t.match(await finalOf(input.claimRef, 'bpjs.submit_claim'), { outcome: 'succeeded' }, 'submitted once BPJS is back');
@@ -171,7 +156,7 @@ t.test('a decision signed with the wrong secret is refused, logged and counted, 
   const p = await participant();
   await simCall('PUT', '/_sim/bpjs/claims/webhook-faults', { badSignature: true });
   const input = jkkClaim(p);
-  await run('bpjs.submit_claim', input, { operationId: input.claimRef });
+  await steps.add('bpjs.submit_claim', input, { operationId: input.claimRef });
   await finalOf(input.claimRef, 'bpjs.submit_claim');
   const refused = await waitFor(() => simCall('GET', `/_sim/bpjs/claims/webhooks?claimRef=${input.claimRef}`) as Promise<{ items: { responseStatus: number | null }[] }>,
     (d) => d.items[0]?.responseStatus === 401, { what: 'the forged delivery refused' });

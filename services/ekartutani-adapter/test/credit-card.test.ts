@@ -1,8 +1,5 @@
 import t from 'tap';
-import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS, StepJob, jobIds, type StepEvent } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -13,12 +10,10 @@ const app = await buildApp(loadConfig({
   RETRY_BASE_MS: '100', RETRY_MAX_MS: '300', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000',
 }));
 await app.ready();
-const jobs = new Queue('ekartutani', { connection: queues.redis, prefix: queues.prefix });
-const events = new Queue(GATEWAY_EVENTS_QUEUE, { connection: queues.redis, prefix: queues.prefix });
+const steps = stepDriver(queues, 'ekartutani');
 t.teardown(async () => {
   await app.close();
-  await jobs.close();
-  await events.close();
+  await steps.close();
   await sim.kill();
   await queues.cleanup();
 });
@@ -28,15 +23,8 @@ const simCall = async (method: string, path: string, body?: unknown) => {
   return res.status === 204 ? null : res.json();
 };
 const STEP = 'ekartutani.credit_card';
-async function credit(input: object, opts: { operationId?: string; replay?: number } = {}) {
-  const operationId = opts.operationId ?? randomUUID();
-  const replay = opts.replay ?? 0;
-  const job = StepJob.parse({ operationId, correlationId: 'req-claim', step: STEP, idempotencyKey: `${operationId}:${STEP}`, input, replay });
-  await jobs.add(STEP, job, { ...STEP_JOB_OPTIONS, jobId: jobIds.step(operationId, STEP, replay) });
-  return operationId;
-}
-const finals = async (operationId: string, count = 1) => waitFor(async () => (await events.getJobs(['waiting', 'completed', 'active', 'delayed']))
-  .map((j) => j.data as StepEvent).filter((e) => e.operationId === operationId && ['succeeded', 'rejected', 'failed'].includes(e.outcome)), (evs) => evs.length >= count, { what: 'the credit settled' });
+const credit = (input: Record<string, unknown>, opts: { operationId?: string; replay?: number } = {}) => steps.add(STEP, input, opts);
+const finals = (operationId: string, count = 1) => steps.finals(operationId, STEP, count);
 const farmer = async (q: string) => ((await simCall('GET', `/_sim/farmers?limit=1&${q}`)) as { items: { nik: string }[] }).items[0]!;
 const balance = async (nik: string) => ((await simCall('GET', `/_sim/bank/accounts?nik=${nik}`)) as { items: { balance: number }[] }).items[0]!.balance;
 
@@ -45,7 +33,7 @@ t.test('lost-income pay credited to the card\'s account once, through an outage 
   const before = await balance(nik);
   await simCall('POST', '/_sim/faults', { system: 'ekartutani', mode: 'down' });
   const op = await credit({ nik, amount: 1_000_000, remark: 'JKK santunan upah' });
-  await waitFor(async () => (await events.getJobs(['waiting', 'completed'])).filter((j) => (j.data as StepEvent).operationId === op).length, (n) => n >= 2, { what: 'failed attempts' });
+  await waitFor(() => steps.eventsOf(op, STEP), (evs) => evs.length >= 2, { what: 'failed attempts' });
   await simCall('DELETE', '/_sim/faults');
   const [paid] = await finals(op);
   t.match(paid, { outcome: 'succeeded', result: { bankReference: /^KRD\d{12}$/, amount: 1_000_000 } });

@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { GATEWAY_INTAKE_QUEUE, type IntakeEvent } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { stepDriver } from './steps.ts';
 
 const queues = createTestPrefix();
 const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_HOSPITAL_DISCHARGE_AFTER_MS: '300', SIM_HOSPITAL_WEBHOOK_BACKOFF_MS: '50' } });

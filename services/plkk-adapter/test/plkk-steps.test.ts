@@ -1,9 +1,8 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, testRedisUrl } from '@sutasoma/testing';
+import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { stepDriver } from './steps.ts';
 
 const queues = createTestPrefix();
 const sim = await startServiceProcess({ service: 'partner-sim', env: {} });
