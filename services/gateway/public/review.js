@@ -96,9 +96,12 @@
     }, data, box);
   }
 
+  // Only the latest pick is shown: an earlier, slower answer must not overwrite it.
+  var latest = 0;
   function load() {
     var period = $('period').value, bpp = $('bpp').value;
     if (!period) return;
+    var mine = ++latest;
     var q = 'period=' + encodeURIComponent(period) + (bpp ? '&bpp=' + bpp : '');
     var level = bpp ? 'village' : 'bpp';
     $('csv').href = '/v1/reports/monthly?' + q + '&level=' + level + '&format=csv';
@@ -106,6 +109,7 @@
     $('status').className = '';
     Promise.all([get('/v1/reports/monthly?' + q + '&level=' + level), get('/v1/reports/ranking?period=' + period), get('/v1/reports/trend?' + q)])
       .then(function (all) {
+        if (mine !== latest) return;
         var report = all[0];
         $('headline-title').textContent = 'Headline figures, ' + period + (bpp ? ', ' + $('bpp').selectedOptions[0].textContent : ', all of Soppeng');
         headline(report); units(report, bpp); ranking(all[1]); trend(all[2]);
@@ -115,7 +119,7 @@
         $('status').className = report.provisional ? 'provisional' : '';
         document.body.setAttribute('data-loaded', period + '|' + bpp);
       })
-      .catch(function (err) { $('status').textContent = 'Could not load: ' + err.message; });
+      .catch(function (err) { if (mine === latest) $('status').textContent = 'Could not load: ' + err.message; });
   }
 
   $('period').value = new URLSearchParams(location.search).get('period') || thisMonth();
