@@ -97,9 +97,12 @@ for (const k of KECAMATAN) {
     if (r.status === 202) counts.claims++;
   }
   if (k.name === 'Lalabata' && participants[1] && participants[2]) {
+    // The heir's savings account, opened at the simulated bank so the benefit can be paid into it.
+    const account = { bankCode: '002', accountNo: `002${participants[2].nik.slice(-10)}`, holderName: participants[2].fullName };
+    await fetch(`${SIM}/_sim/bank/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(account) });
     const r = await call(token, 'POST', '/v1/claims', {
       type: 'jkm', kpj: participants[1].kpj, dateOfDeath: today, deathCertificateRef: `AKTA-${Date.now()}`,
-      heir: { nik: participants[2].nik, name: participants[2].fullName, relation: 'spouse', account: { bankCode: '002', accountNo: '1234567890', holderName: participants[2].fullName } },
+      heir: { nik: participants[2].nik, name: participants[2].fullName, relation: 'spouse', account },
     });
     if (r.status === 202) counts.claims++;
   }

@@ -132,3 +132,23 @@ t.test('a death claim for a participant whose cover had lapsed on the date of de
   t.equal(c.status, 'rejected');
   t.equal(c.reason.code, 'coverage_inactive');
 });
+
+t.test('the bank refuses the heir\'s account: the approved claim waits failed for an operator, who replays the payout once the account is open', async (t) => {
+  const [p] = await flow.participants(1, 2300);
+  await pay(p!.kpj);
+  const closed = { ...heir, account: { bankCode: '002', accountNo: '0029000000077', holderName: 'La Tenri' } };
+  const res = await flow.post('/v1/claims', { type: 'jkm', kpj: p!.kpj, dateOfDeath: todayInSoppeng(), deathCertificateRef: 'AK-7312-2026-0004', heir: closed });
+  const c = await settled(res.body.id);
+  t.equal(c.status, 'failed', 'not rejected: BPJS approved it');
+  t.equal(c.reason.code, 'beneficiary_account_invalid');
+  t.equal(c.decision.decision, 'approved');
+  t.match(c.payouts, [{ to: 'heir', state: 'failed', bankReference: null }]);
+
+  t.ok((await flow.sim('POST', '/_sim/bank/accounts', closed.account)).ok, 'the heir opens the account');
+  const replay = await flow.post('/ops/jobs/replay', { jobIds: [`${res.body.id}.bank.pay_heir`], reason: 'the heir opened the account' }, { token: ops });
+  t.equal(replay.status, 200, JSON.stringify(replay.body));
+  t.comment(JSON.stringify(replay.body));
+  const after = await settled(res.body.id);
+  t.equal(after.status, 'paid');
+  t.same((await transfers()).filter((x) => x.beneficiaryAccountNo === closed.account.accountNo).map((x) => x.amount), [42_000_000], 'paid once');
+});

@@ -9,8 +9,10 @@ const SnapError = z.object({ responseCode: z.string(), responseMessage: z.string
 
 /**
  * A claim payout (hospital bill, benefit, heir) as one SNAP interbank transfer from the programme's
- * payout account. partnerReferenceNo and X-EXTERNAL-ID both come from the step's idempotency key,
- * so a retry or replay, even on another day, gets the first transfer back and never pays twice.
+ * payout account. partnerReferenceNo comes from the step's idempotency key, so a retry or replay,
+ * even on another day, gets the first transfer back and never pays twice. X-EXTERNAL-ID, which the
+ * bank keeps with its answer for the day (a refusal too), also carries the operator's replay
+ * generation: a payout replayed after the beneficiary's account was mended is asked again.
  * An account the bank does not know is a rejection; a refusal of our own account (funds, limits),
  * a conflicting reference or a bad request is a failure for an operator, never retried blindly.
  */
@@ -18,6 +20,7 @@ export const payout = (snap: SnapClient, opts: { sourceAccountNo: string }) => d
   input: TransferInput,
   async run(input, { job }) {
     const ref = externalIdFor(job.idempotencyKey);
+    const externalId = job.replay === 0 ? ref : externalIdFor(`${job.idempotencyKey}:replay-${job.replay}`);
     const res = await snap.transaction('/v1.0/transfer-interbank', {
       partnerReferenceNo: ref,
       amount: snapAmount(input.amount),
@@ -27,7 +30,7 @@ export const payout = (snap: SnapClient, opts: { sourceAccountNo: string }) => d
       sourceAccountNo: opts.sourceAccountNo,
       transactionDate: snapTimestamp(),
       remark: input.remark,
-    }, ref);
+    }, externalId);
     if (res.status === 404) return { outcome: 'rejected', reasonCode: 'beneficiary_account_invalid', partnerStatus: 404 };
     if (res.status >= 400) {
       const e = SnapError.safeParse(res.body);

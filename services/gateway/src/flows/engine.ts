@@ -52,6 +52,12 @@ export interface FlowDefinition {
   input: (tx: PoolClient, op: OperationRow, step: StepName) => Promise<Record<string, unknown>>;
   /** What a step's result adds to the operation's result, or why it makes the step fail. */
   succeeded: (op: OperationRow, step: StepName, result: Record<string, unknown>) => SucceededEffect;
+  /**
+   * Whether a partner's business refusal of this step is a matter for an operator rather than the
+   * end of the operation (a payout the bank refuses for a bad account): the step then fails, and
+   * can be replayed once it is mended. Default: a refusal rejects the operation.
+   */
+  refusalFails?: (step: StepName) => boolean;
   /** The operation's status, derived from its steps. */
   status: (steps: readonly StepRow[]) => string;
   /** Side effects in the same transaction when the status changes. */
@@ -127,8 +133,9 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
       reason = { code: e.errorCode ?? 'step_failed', detail: `${e.step} failed after ${attempts} attempt(s): ${e.errorCode ?? 'unknown error'}` };
       break;
     case 'rejected':
-      state = 'rejected';
+      state = flow.refusalFails?.(e.step) ? 'failed' : 'rejected';
       reason = { code: e.reasonCode ?? 'rejected', detail: `${systemOf(e.step)} refused: ${e.reasonCode ?? 'no reason given'}` };
+      if (state === 'failed') errorCode = e.reasonCode ?? 'rejected';
       break;
     case 'succeeded': {
       const effect = flow.succeeded(op, e.step, e.result ?? {});

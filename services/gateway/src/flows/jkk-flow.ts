@@ -168,6 +168,9 @@ export function buildJkkFlow(rules: ClaimRules): FlowDefinition {
       }
     },
 
+    // A payout the bank or card system refuses (a closed account) waits for an operator: BPJS's approval stands.
+    refusalFails: (step) => PAYOUTS[step] !== undefined,
+
     gate: (op, step) => {
       const to = PAYOUTS[step];
       if (!to) return 'run';

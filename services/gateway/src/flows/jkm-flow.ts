@@ -79,6 +79,9 @@ export function buildJkmFlow(): FlowDefinition {
       }
     },
 
+    // A payout the bank refuses (a closed account) waits for an operator: BPJS's approval stands.
+    refusalFails: (step) => step === 'bank.pay_heir',
+
     gate: (op, step) => (step === 'bank.pay_heir' && sumAmounts((op.result as JkmResult).decision?.approved) === 0 ? 'skip' : 'run'),
 
     succeeded: (op, step, result) => {

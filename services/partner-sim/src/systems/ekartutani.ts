@@ -70,8 +70,9 @@ export const ekartutani: PartnerSystemDefinition = {
       return reply.code(answer.statusCode).send(answer.body);
     });
 
-    // A credit (a benefit payout) to the account linked to the card, the mirror of a debit: the
-    // first answer under a reference is the answer for good, so a repeat never pays twice.
+    // A credit (a benefit payout) to the account linked to the card: a credit made under a reference
+    // is the answer for good, so a repeat never pays twice; a refusal (no card, a blocked card) is
+    // not kept, so the same reference may be tried again once the card is mended.
     app.post('/api/v1/kredit', async (request, reply) => {
       const parsed = CreditRequest.safeParse(request.body ?? {});
       if (!parsed.success) return fail(reply, 400, 'BAD_REQUEST', describeIssues(parsed.error));
@@ -90,7 +91,7 @@ export const ekartutani: PartnerSystemDefinition = {
           body: { creditId: outcome.credit.id, reference, amount, bank: { kode: card.bank.kode }, status: 'SUCCESS' },
         };
       })();
-      ctx.cardCredits.record(reference, answer, undefined);
+      if (answer.statusCode === 200) ctx.cardCredits.record(reference, answer, undefined);
       return reply.code(answer.statusCode).send(answer.body);
     });
   },
