@@ -5,7 +5,7 @@ import { PartnerSystem, StepName } from './queues.ts';
 export const FailedJob = z.object({
   jobId: z.string().describe('`<operation id>.<step>`'),
   operationId: z.uuid(),
-  kind: z.string().describe('registration or contribution'),
+  kind: z.string().describe('registration, contribution, jkk_claim or jkm_claim'),
   step: StepName,
   system: PartnerSystem,
   errorCode: z.string().nullable(),
@@ -21,7 +21,7 @@ export const FailedJobsQuery = z.object({
   state: z.literal('failed').default('failed'),
   system: PartnerSystem.optional(),
   code: z.string().max(64).optional().describe('error code, e.g. PARTNER_AUTH'),
-  kind: z.enum(['registration', 'contribution']).optional(),
+  kind: z.enum(['registration', 'contribution', 'jkk_claim', 'jkm_claim']).optional(),
   since: z.iso.datetime({ offset: true }).optional().describe('failed at or after this instant'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
@@ -58,7 +58,7 @@ export type JobActionResult = z.infer<typeof JobActionResult>;
 
 export const TimelineEntry = z.object({
   at: z.string(),
-  kind: z.string().describe('accepted, step_succeeded, step_attempt_failed, step_failed, step_rejected, status_changed, step_republished, replayed, discarded'),
+  kind: z.string().describe('accepted, step_succeeded, step_attempt_failed, step_failed, step_rejected, status_changed, step_skipped, step_republished, report_merged, replayed, discarded'),
   step: z.string().nullable(),
   attempt: z.number().int().nullable(),
   detail: z.record(z.string(), z.unknown()),
