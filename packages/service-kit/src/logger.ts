@@ -7,6 +7,8 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 const PERSONAL_KEYS = [
   'nik', 'fullName', 'name', 'nama', 'birthDate', 'tglLahir', 'phone', 'noHp', 'address', 'alamat',
   'accountNumber', 'nomorRekening', 'bankAccount', 'nomorKartu', 'password',
+  // Claims: the accounts benefits are paid to, and who holds them.
+  'accountNo', 'holderName', 'beneficiaryAccountNo', 'beneficiaryAccountName',
 ];
 const SECRET_KEYS = ['authorization', 'x-signature', 'x-api-key', 'x-client-secret', 'cookie'];
 

@@ -27,6 +27,10 @@ const besse = () => ({
   nomorRekening: '9876543210987',
   bankAccount: '5555000011112222',
   nomorKartu: '6013501234567890',
+  accountNo: '0021203850002',
+  holderName: 'La Tenri',
+  beneficiaryAccountNo: '0029000000077',
+  beneficiaryAccountName: 'Andi Tenri',
 });
 const SECRETS = Object.values(besse());
 
