@@ -175,7 +175,7 @@ async function postgresSize(system: System) {
 }
 
 async function runSystem(farmers: unknown[]) {
-  note(`system: starting the gateway, ${ACCEPT_ONLY ? 'no adapter' : 'the simluhtan, ekartutani, bpjs and bank adapters'} and the simulator…`);
+  note(`system: starting the gateway, ${ACCEPT_ONLY ? 'no adapter' : 'the simluhtan, ekartutani, bpjs, bank, plkk and hospital adapters'} and the simulator…`);
   if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
   const system = await startSystem({ noAdapters: ACCEPT_ONLY, nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
   const services = { gateway: system.gateway, ...Object.fromEntries(Object.entries(system.adapters).map(([n, p]) => [`${n}-adapter`, p!])), 'partner-sim': system.sim };

@@ -88,10 +88,124 @@ export async function tally(pool: Pool, simUrl: string, ids: readonly string[]):
 
   const niks = [...new Set(rows.map((r) => r.nik))];
   const twice = await pool.query<{ kind: string; nik: string; n: string }>(
-    'SELECT kind, nik, count(*) AS n FROM operations WHERE nik = ANY($1) GROUP BY kind, nik HAVING count(*) > 1', [niks],
+    `SELECT kind, nik, count(*) AS n FROM operations WHERE nik = ANY($1) AND kind IN ('registration', 'contribution')
+      GROUP BY kind, nik HAVING count(*) > 1`, [niks],
   );
   for (const r of twice.rows) t.duplicates.push({ kind: r.kind, key: `nik ${r.nik}`, count: Number(r.n), where: 'ledger' });
 
+  t.lost = t.lostIds.length;
+  t.duplicated = t.duplicates.length;
+  return t;
+}
+
+/** A hospital stay the harness started at the simulator: the farmer and the encounter the case must carry. */
+export interface Stay { nik: string; kpj: string; encounterId: string }
+
+/** Statuses a claim case never leaves; `paid` is the successful one. */
+export const CLAIM_TERMINAL = ['paid', 'rejected', 'failed'];
+
+interface CaseRow { id: string; status: string; nik: string; encounter_id: string | null; plkk_case_id: string | null; submitted: boolean }
+
+/** Every accident case of these farmers in the ledger, with whether BPJS has been sent its claim. */
+async function casesOf(pool: Pool, niks: readonly string[]): Promise<CaseRow[]> {
+  const { rows } = await pool.query<CaseRow>(
+    `SELECT o.id, o.status, o.nik, o.result->>'encounterId' AS encounter_id, o.result->>'plkkCaseId' AS plkk_case_id,
+            EXISTS (SELECT 1 FROM operation_steps s WHERE s.operation_id = o.id AND s.step = 'bpjs.submit_claim' AND s.state = 'succeeded') AS submitted
+       FROM operations o WHERE o.kind = 'jkk_claim' AND o.nik = ANY($1)`, [niks],
+  );
+  return rows;
+}
+
+/** Stays with no case in the ledger yet (by encounterId) plus cases not terminal. */
+export async function openStays(pool: Pool, stays: readonly Stay[]): Promise<{ open: number; submittedOrEnded: number }> {
+  const cases = await casesOf(pool, stays.map((s) => s.nik));
+  const byEncounter = new Map(cases.map((c) => [c.encounter_id, c]));
+  let open = 0;
+  let submittedOrEnded = 0;
+  for (const s of stays) {
+    const c = byEncounter.get(s.encounterId);
+    if (!c || !CLAIM_TERMINAL.includes(c.status)) open++;
+    if (c && (c.submitted || CLAIM_TERMINAL.includes(c.status))) submittedOrEnded++;
+  }
+  return { open, submittedOrEnded };
+}
+
+/** Waits until every stay has its case and every case is terminal, or the deadline; returns the stays still open. */
+export async function settleClaims(pool: Pool, stays: readonly Stay[], deadline: number): Promise<number> {
+  for (;;) {
+    const { open } = await openStays(pool, stays);
+    if (open === 0 || Date.now() >= deadline) return open;
+    await sleep(250);
+  }
+}
+
+/**
+ * Resolves once every stay's case has been submitted to BPJS or ended, or once that count has not
+ * grown for `quietMs` (a notification still held out of order keeps its case waiting), or at `maxMs`.
+ */
+export async function claimsSubmitted(pool: Pool, stays: readonly Stay[], quietMs = 3000, maxMs = 60_000): Promise<void> {
+  const until = Date.now() + maxMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < until) {
+    const { submittedOrEnded } = await openStays(pool, stays);
+    if (submittedOrEnded >= stays.length) return;
+    if (submittedOrEnded !== last) { last = submittedOrEnded; since = Date.now(); }
+    if (Date.now() - since >= quietMs) return;
+    await sleep(250);
+  }
+}
+
+type BpjsClaim = { claimRef: string };
+type PlkkCase = { caseId: string; caseRef: string; encounterId: string };
+type Transfer = { remark?: string | null };
+type Credit = { reference: string };
+
+/**
+ * Counts the hospital stays started against the ledger and the simulated partners: a stay is
+ * completed when its case (found by encounterId) is `paid` in the ledger, BPJS holds its claimRef
+ * exactly once, and the bank made exactly one transfer to the hospital (the PLKK case id in the
+ * remark) and e-Kartu Tani exactly one card credit; lost = started − completed (a stay whose case
+ * never appeared included). Duplicated: a farmer with more than one case, a claimRef BPJS holds
+ * more than once, more than one hospital transfer or card credit for a case, more than one PLKK
+ * case for an encounter.
+ */
+export async function tallyClaims(pool: Pool, simUrl: string, stays: readonly Stay[]): Promise<Tally> {
+  const cases = await casesOf(pool, stays.map((s) => s.nik));
+  const bpjs = groupBy(await simList<BpjsClaim>(simUrl, '/_sim/bpjs/claims'), (c) => c.claimRef);
+  const plkk = groupBy(await simList<PlkkCase>(simUrl, '/_sim/plkk/cases'), (c) => c.encounterId);
+  const transfers = groupBy(await simList<Transfer>(simUrl, '/_sim/bank/transfers'), (x) => /SUTASOMA JKK (\S+)/.exec(x.remark ?? '')?.[1] ?? '');
+  const credits = groupBy(await simList<Credit>(simUrl, '/_sim/ekartutani/credits'), (x) => x.reference.split(':')[0] ?? '');
+
+  const t: Tally = { accepted: stays.length, completed: 0, lost: 0, duplicated: 0, unfinished: 0, byStatus: {}, lostIds: [], duplicates: [] };
+  const byEncounter = groupBy(cases.filter((c) => c.encounter_id), (c) => c.encounter_id!);
+  for (const c of cases) {
+    t.byStatus[`jkk_claim:${c.status}`] = (t.byStatus[`jkk_claim:${c.status}`] ?? 0) + 1;
+    if (!CLAIM_TERMINAL.includes(c.status)) t.unfinished++;
+    const atBpjs = bpjs.get(c.id)?.length ?? 0;
+    const toHospital = c.plkk_case_id ? transfers.get(c.plkk_case_id)?.length ?? 0 : 0;
+    const credited = credits.get(c.id)?.length ?? 0;
+    if (atBpjs > 1) t.duplicates.push({ kind: 'jkk_claim', key: `claimRef ${c.id}`, count: atBpjs, where: 'partner' });
+    if (toHospital > 1) t.duplicates.push({ kind: 'jkk_claim', key: `hospital transfer of ${c.plkk_case_id}`, count: toHospital, where: 'partner' });
+    if (credited > 1) t.duplicates.push({ kind: 'jkk_claim', key: `card credit of ${c.id}`, count: credited, where: 'partner' });
+  }
+  for (const s of stays) {
+    const atPlkk = plkk.get(s.encounterId)?.length ?? 0;
+    if (atPlkk > 1) t.duplicates.push({ kind: 'jkk_claim', key: `PLKK cases of encounter ${s.encounterId}`, count: atPlkk, where: 'partner' });
+    const found = byEncounter.get(s.encounterId) ?? [];
+    const c = found[0];
+    let why: string | null = null;
+    if (!c) why = 'the hospital stay started but no case in the ledger carries its encounter';
+    else if (c.status !== 'paid') why = `ledger status ${c.status}`;
+    else if ((bpjs.get(c.id)?.length ?? 0) !== 1) why = `BPJS holds the claim ${bpjs.get(c.id)?.length ?? 0} times`;
+    else if (!c.plkk_case_id || (transfers.get(c.plkk_case_id)?.length ?? 0) !== 1) why = `${c.plkk_case_id ? transfers.get(c.plkk_case_id)?.length ?? 0 : 'no PLKK case id, so no'} transfers to the hospital`;
+    else if ((credits.get(c.id)?.length ?? 0) !== 1) why = `${credits.get(c.id)?.length ?? 0} card credits`;
+    if (why) t.lostIds.push({ id: c?.id ?? `encounter ${s.encounterId}`, kind: 'jkk_claim', status: c?.status ?? 'missing', why });
+    else t.completed++;
+  }
+  for (const [nik, of] of groupBy(cases, (c) => c.nik)) {
+    if (of.length > 1) t.duplicates.push({ kind: 'jkk_claim', key: `nik ${nik}`, count: of.length, where: 'ledger' });
+  }
   t.lost = t.lostIds.length;
   t.duplicated = t.duplicates.length;
   return t;

@@ -1,5 +1,6 @@
 // The whole system as separate processes on a fresh schema and queue prefix, for the benchmark
-// and the fault harness: the simulator, the gateway and the registration and contribution adapters.
+// and the fault harness: the simulator, the gateway and every adapter (registrations, contributions
+// and claims), with the simulator's bank, BPJS claim-decision and hospital webhooks pointed at them.
 import { createHmac, randomBytes } from 'node:crypto';
 import { VILLAGES } from '@sutasoma/contracts';
 import {
@@ -7,12 +8,14 @@ import {
   type ServiceProcess, type TestPrefix, type TestSchema,
 } from '@sutasoma/testing';
 
-export const ADAPTERS = ['simluhtan', 'ekartutani', 'bpjs', 'bank'] as const;
+export const ADAPTERS = ['simluhtan', 'ekartutani', 'bpjs', 'bank', 'plkk', 'hospital'] as const;
 
 export interface SystemOptions {
   redisUrl?: string;
   gatewayEnv?: Record<string, string>;
   adapterEnv?: Record<string, string>;
+  /** The simulator's own settings (e.g. SIM_BPJS_DECISION_DELAY_MS). */
+  simEnv?: Record<string, string>;
   /** Start no adapter (acceptance alone). */
   noAdapters?: boolean;
   nodeArgs?: string[];
@@ -29,6 +32,24 @@ export interface System {
   stop: () => Promise<void>;
 }
 
+/**
+ * Points the simulator's webhooks at the adapters that receive them: the bank's payment
+ * notifications, BPJS's claim decisions and the hospital's notifications. Again after the
+ * simulator restarts, since it forgets them.
+ */
+export async function pointWebhooks(sim: ServiceProcess, adapters: System['adapters']): Promise<void> {
+  const hooks: [string, string | undefined][] = [
+    ['/_sim/bank/webhook', adapters.bank && `${adapters.bank.url}/webhooks/bank/payments`],
+    ['/_sim/bpjs/claims/webhook', adapters.bpjs && `${adapters.bpjs.url}/webhooks/bpjs/claims`],
+    ['/_sim/hospital/webhook', adapters.hospital && `${adapters.hospital.url}/webhooks/hospital/fhir`],
+  ];
+  for (const [path, url] of hooks) {
+    if (!url) continue;
+    const res = await fetch(`${sim.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url }) });
+    if (!res.ok) throw new Error(`the simulator refused the webhook URL at ${path}: ${res.status}`);
+  }
+}
+
 export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const db = await createTestSchema();
   const queues = createTestPrefix();
@@ -36,7 +57,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const common = { REDIS_URL: opts.redisUrl ?? testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'warn' };
   const keys = bankKeyPair();
   const jwtSecret = randomBytes(32).toString('hex');
-  const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey }, nodeArgs });
+  const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey, ...opts.simEnv }, nodeArgs });
   const started = opts.noAdapters ? [] : await Promise.all(ADAPTERS.map((s) => startServiceProcess({
     service: `${s}-adapter`,
     env: { ...common, ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, PARTNER_BASE_URL: `${sim.url}/${s}`, ...opts.adapterEnv },
@@ -51,11 +72,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     },
     nodeArgs,
   });
-  if (adapters.bank) {
-    await fetch(`${sim.url}/_sim/bank/webhook`, {
-      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${adapters.bank.url}/webhooks/bank/payments` }),
-    });
-  }
+  await pointWebhooks(sim, adapters);
   const agentToken = () => {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);

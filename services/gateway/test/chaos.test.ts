@@ -1,6 +1,7 @@
 // The fault harness (`npm run chaos`) small and fast, so CI keeps its guarantee: the real harness as a
-// child process, a few hundred operations in all, one fault each for five scenarios, and for each:
-// nothing accepted lost, nothing done twice, PASS. REDIS_URL and DATABASE_URL come from the environment,
+// child process, a few hundred operations in all, one fault each for six scenarios, and for each:
+// nothing accepted lost, nothing done twice, PASS; claims included (a hospital stay for one in three
+// of the farmers whose contribution was posted). REDIS_URL and DATABASE_URL come from the environment,
 // as for every test; redis-restart runs a redis-server of its own (on PATH) on a free port.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -11,7 +12,8 @@ import t from 'tap';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-const SCENARIOS = ['partner-down', 'kill-adapter', 'kill-gateway', 'redis-restart', 'webhooks'].filter((s) => hasRedisServer || s !== 'redis-restart');
+const ALL = ['partner-down', 'kill-adapter', 'kill-gateway', 'redis-restart', 'postgres-drop', 'webhooks'];
+const SCENARIOS = ALL.filter((s) => hasRedisServer || s !== 'redis-restart');
 
 // The harness's own budget (CHAOS_BUDGET_S) ends it before this timeout.
 t.setTimeout(240_000);
@@ -36,21 +38,27 @@ child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
 child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-8000); });
 const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
 
-interface ScenarioResult { scenario: string; accepted: number; completed: number; lost: number; duplicated: number; pass: boolean; problems: string[] }
+interface ScenarioResult {
+  scenario: string; accepted: number; completed: number; lost: number; duplicated: number; pass: boolean; problems: string[];
+  claims: { started: number; completed: number; lost: number; duplicated: number } | null;
+}
 const file = (await readdir(dir)).find((f) => f.startsWith('chaos-') && f.endsWith('.json'));
 const results: ScenarioResult[] = file ? (JSON.parse(await readFile(join(dir, file), 'utf8')) as { scenarios: ScenarioResult[] }).scenarios : [];
 t.comment(stdout.trim());
 
 t.equal(code, 0, 'the harness exits 0', { stderr: code === 0 ? undefined : stderr });
-for (const name of ['partner-down', 'kill-adapter', 'kill-gateway', 'redis-restart', 'webhooks']) {
+for (const name of ALL) {
   t.test(name, { skip: SCENARIOS.includes(name) ? false : 'redis-server is not on PATH' }, async (t) => {
     const r = results.find((x) => x.scenario === name);
     t.ok(r, 'ran', { stdout });
     if (!r) return;
-    t.ok(r.accepted >= 50, `accepted ${r.accepted} of 60 commands at least`);
+    t.ok(r.claims && r.claims.started >= 8, `hospital stays started: ${r.claims?.started} (10 expected)`);
+    t.ok(r.accepted >= 58, `accepted ${r.accepted} of 60 commands and 10 stays; 58 at least`);
     t.equal(r.lost, 0, 'lost 0');
     t.equal(r.duplicated, 0, 'duplicated 0');
     t.equal(r.completed, r.accepted, 'every accepted operation completed');
+    t.same({ lost: r.claims?.lost, duplicated: r.claims?.duplicated, completed: r.claims?.completed }, { lost: 0, duplicated: 0, completed: r.claims?.started },
+      'every claim paid once: BPJS holds it once, one transfer to the hospital, one card credit');
     t.ok(r.pass, 'PASS', { problems: r.problems });
   });
 }
