@@ -4,7 +4,7 @@ import { AppError, Counter, type Redis, type ServiceApp } from '@sutasoma/servic
 
 /** What a webhook's handler made of a verified delivery seen for the first time. */
 export interface WebhookAnswer {
-  /** false: the delivery id is forgotten, so the partner's next attempt is handled anew (unknown subject, bad body). */
+  /** false: the delivery id is not remembered, so the partner's next attempt is handled anew (unknown subject, bad body). */
   accepted: boolean;
   /** Metric label: accepted, unknown, bad_body… */
   outcome: string;
@@ -74,21 +74,17 @@ export async function signedWebhookRoute(app: ServiceApp, opts: SignedWebhookOpt
         request.log.warn({ webhookId, reason: failures[0] }, `${partner} webhook refused: signature or timestamp`);
         throw new AppError(401, 'webhook_signature_invalid', 'Unauthorized', { detail: `The webhook could not be verified: ${failures[0]}.` });
       }
+      // Remembered only once handed over: an adapter killed in between must not answer the
+      // partner's retry as a repeat. Two copies arriving at once are both handed over, which the
+      // handlers allow (deterministic job ids; the gateway ignores an event for a step already ended).
       const key = `${opts.prefix}:webhook:${partner}:${webhookId}`;
-      const first = await opts.redis.set(key, '1', 'EX', opts.replayWindowS, 'NX');
-      if (first === null) {
+      if (await opts.redis.exists(key)) {
         received.inc({ partner, outcome: 'replayed' });
         request.log.info({ webhookId }, `${partner} webhook already received: ignored`);
         return opts.replayBody;
       }
-      let answer: WebhookAnswer;
-      try {
-        answer = await opts.handle(payload, { webhookId, log: request.log });
-      } catch (err) {
-        await opts.redis.del(key).catch(() => {});
-        throw err;
-      }
-      if (!answer.accepted) await opts.redis.del(key);
+      const answer = await opts.handle(payload, { webhookId, log: request.log });
+      if (answer.accepted) await opts.redis.set(key, '1', 'EX', opts.replayWindowS);
       received.inc({ partner, outcome: answer.outcome });
       return reply.code(answer.status ?? 200).send(answer.body);
     });

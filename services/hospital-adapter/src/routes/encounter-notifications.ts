@@ -79,11 +79,13 @@ export async function encounterNotificationRoutes(app: ServiceApp, opts: Notific
         return answer(422, operationOutcome('error', 'invalid', parsed.issues));
       }
 
+      // Remembered only once queued: an adapter killed in between must not answer the hospital's
+      // retry as a repeat. A copy queued twice is one job (its id is the delivery's), and the
+      // gateway applies a delivery once.
       const key = `${opts.prefix}:webhook:hospital:${deliveryId}`;
-      const first = await opts.redis.set(key, '1', 'EX', opts.replayWindowS, 'NX');
       const { facts } = parsed;
       const log = { webhookId: deliveryId, type: facts.type, hospitalId: facts.hospitalId, encounterId: facts.encounterId };
-      if (first === null) {
+      if (await opts.redis.exists(key)) {
         received.inc({ partner: 'hospital', outcome: 'replayed' });
         request.log.info(log, 'hospital notification already received: ignored');
         return answer(200, operationOutcome('information', 'informational', `Notification ${deliveryId} was already received; nothing changed.`));
@@ -91,9 +93,8 @@ export async function encounterNotificationRoutes(app: ServiceApp, opts: Notific
       const event = IntakeEvent.parse({ ...facts, deliveryId, correlationId: String(request.id), receivedAt: new Date().toISOString() });
       try {
         await intake.add(event.type, event, { ...INTAKE_JOB_OPTIONS, jobId: `hospital.${deliveryId}` });
+        await opts.redis.set(key, '1', 'EX', opts.replayWindowS);
       } catch (err) {
-        // Not handed over: forget the delivery, so the hospital's retry is taken.
-        await opts.redis.del(key).catch(() => {});
         request.log.error({ ...log, err: (err as Error).message }, 'hospital notification not queued');
         return answer(503, operationOutcome('error', 'transient', 'The notification could not be queued; send it again.'));
       }
