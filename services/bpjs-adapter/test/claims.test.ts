@@ -171,9 +171,12 @@ t.test('a decision signed with the wrong secret is refused, logged and counted, 
   t.same(await eventsOf(input.claimRef, 'bpjs.await_decision'), []);
 });
 
-t.test('a decision for a claim we never submitted is refused for a later retry; a bad body is a 400; a replay is ignored', async (t) => {
-  const unknown = await deliver(decisionBody(randomUUID()));
-  t.equal(unknown.statusCode, 404);
+t.test('a decision for a claim the adapter no longer remembers (Redis lost) still reaches the gateway; a bad body is a 400; a replay is ignored', async (t) => {
+  const forgotten = randomUUID();
+  const unknown = await deliver(decisionBody(forgotten));
+  t.equal(unknown.statusCode, 200);
+  t.match(await eventsOf(forgotten, 'bpjs.await_decision'), [{ operationId: forgotten, outcome: 'succeeded', correlationId: /^bpjs-decision-/ }],
+    'handed over under its claimRef, which is the claim\'s operation id');
   const bad = await deliver(decisionBody(randomUUID(), { decision: 'maybe' }));
   t.equal(bad.statusCode, 400);
 

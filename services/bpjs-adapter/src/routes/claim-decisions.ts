@@ -30,8 +30,7 @@ const answer = (code: number, message: string) => ({ metaData: { code: String(co
 /**
  * BPJS's claim decisions, verified first (signedWebhookRoute). Each becomes a `bpjs.await_decision`
  * event of the claim's operation: approved → succeeded with the DecisionResult, rejected →
- * rejected with BPJS's reason code, documents requested → attempt_failed DOCUMENTS_REQUESTED. A
- * decision for a claim we did not submit is refused (404), so BPJS delivers it again later.
+ * rejected with BPJS's reason code, documents requested → attempt_failed DOCUMENTS_REQUESTED.
  */
 export async function claimDecisionRoutes(app: ServiceApp, worker: StepWorker, opts: DecisionWebhookOptions) {
   await signedWebhookRoute(app, {
@@ -47,14 +46,16 @@ export async function claimDecisionRoutes(app: ServiceApp, worker: StepWorker, o
       }
       const key = claimKey(opts.prefix, d.data.claimRef);
       const known = await opts.redis.get(key);
-      if (!known) {
-        log.warn({ webhookId, claimRef: d.data.claimRef }, 'bpjs decision for a claim we do not know: refused');
-        return { accepted: false, outcome: 'unknown', status: 404, body: answer(404, 'unknown claimRef') };
-      }
-      const claim = JSON.parse(known) as RememberedClaim;
+      // The claim is ours by its claimRef (our operation id, signed by BPJS): what Redis remembers adds
+      // only the correlation id. Lost with Redis, the decision still goes to the gateway, which
+      // ignores an operation it does not know.
+      const claim: RememberedClaim = known
+        ? JSON.parse(known) as RememberedClaim
+        : { operationId: d.data.claimRef, correlationId: `bpjs-decision-${webhookId}` };
+      if (!known) log.warn({ webhookId, claimRef: d.data.claimRef }, 'bpjs decision for a claim this adapter no longer remembers (Redis lost?): handed over under its claimRef');
       // Each decision is its own attempt of the step, so a documents request and the approval after it are two events.
       const attempt = await opts.redis.incr(`${key}:decisions`);
-      await opts.redis.expire(`${key}:decisions`, await opts.redis.ttl(key));
+      await opts.redis.expire(`${key}:decisions`, known ? Math.max(1, await opts.redis.ttl(key)) : opts.replayWindowS);
       const base = { operationId: claim.operationId, correlationId: claim.correlationId, step: 'bpjs.await_decision' as const, attempt, durationMs: 0, at: new Date().toISOString() };
       const { decision } = d.data;
       if (decision === 'approved') {
