@@ -107,13 +107,27 @@ export class OutboxRelay {
         name: r.job_name,
         data: r.payload,
         opts: { ...this.opts.jobOptions(name), jobId: r.job_id },
-      })))));
+      }))).catch((err: unknown) => {
+        this.forget(name);
+        throw err;
+      })));
       return batch.rows;
     });
     if (rows.length === 0) return 0;
     this.published += rows.length;
     this.opts.onPublished?.(rows.map((r) => ({ queue: r.queue, name: r.job_name, jobId: r.job_id, payload: r.payload })));
     return rows.length;
+  }
+
+  /**
+   * A BullMQ Queue that first connects while Redis is away keeps its failed start for good (every
+   * later add rejects at once, nothing sent). A queue that failed is dropped and made afresh on the
+   * next drain; the shared connection stays.
+   */
+  private forget(name: string): void {
+    const q = this.queues.get(name);
+    this.queues.delete(name);
+    void q?.close().catch(() => {});
   }
 
   private queue(name: string): Queue {
