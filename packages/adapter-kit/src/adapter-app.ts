@@ -72,6 +72,7 @@ export async function buildAdapterApp(def: AdapterDefinition, deps: AdapterDeps 
     concurrency: config.WORKER_CONCURRENCY,
     lockDurationMs: config.WORKER_LOCK_MS,
     metrics: app.metrics,
+    handOverMs: config.WEBHOOK_HANDOVER_MS,
   });
   app.decorate('partner', client);
   app.decorate('stepWorker', worker);

@@ -18,6 +18,8 @@ export function adapterEnv(defaults: { port: number; partnerBaseUrl: string }) {
     RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(32),
     WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+    /** A partner's notification is acknowledged once the gateway applied it, waiting at most this long (else 503, the partner retries); 0 does not wait. */
+    WEBHOOK_HANDOVER_MS: z.coerce.number().int().min(0).default(5_000),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, PartnerErrorCode, StepEvent, StepJob, jobIds,
   type PartnerSystem, type StepName, type StepOutcome,
 } from '@sutasoma/contracts';
+import { HandOver } from './hand-over.ts';
 import { PartnerError, backoffDelay, type PartnerClient, type RetryPolicy } from '@sutasoma/partner-client';
 import { Counter, Histogram, createRedis, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 
@@ -38,6 +39,8 @@ export interface StepWorkerOptions {
   concurrency: number;
   lockDurationMs: number;
   metrics: Registry;
+  /** How long handOverEvent waits for the gateway to apply an event; 0 does not wait. */
+  handOverMs: number;
 }
 
 /**
@@ -53,12 +56,14 @@ export class StepWorker {
   private readonly producerRedis: Redis;
   private readonly jobsTotal: Counter<string>;
   private readonly jobDuration: Histogram<string>;
+  private readonly handOver: HandOver;
 
   constructor(private readonly opts: StepWorkerOptions) {
     this.workerRedis = createRedis(opts.redisUrl, 'worker');
     this.producerRedis = createRedis(opts.redisUrl, 'worker');
     this.queue = new Queue(opts.system, { connection: this.producerRedis, prefix: opts.prefix });
     this.events = new Queue(GATEWAY_EVENTS_QUEUE, { connection: this.producerRedis, prefix: opts.prefix });
+    this.handOver = new HandOver({ queue: GATEWAY_EVENTS_QUEUE, redisUrl: opts.redisUrl, prefix: opts.prefix, timeoutMs: opts.handOverMs });
     this.jobsTotal = new Counter({
       name: 'step_jobs_total',
       help: 'Step attempts by system, step, outcome and error code',
@@ -144,12 +149,21 @@ export class StepWorker {
   }
 
   /** Publishes an event the partner caused by itself (a webhook), validated like every other. */
-  async publishEvent(event: z.input<typeof StepEvent>): Promise<void> {
+  async publishEvent(event: z.input<typeof StepEvent>): Promise<Job> {
     const e = StepEvent.parse(event);
     const labels = { system: this.opts.system, step: e.step, outcome: e.outcome, code: e.errorCode ?? e.reasonCode ?? '' };
     this.jobsTotal.inc(labels);
     this.jobDuration.observe(labels, e.durationMs / 1000);
-    await this.events.add('step-event', e, { ...EVENT_JOB_OPTIONS, jobId: jobIds.event(e) });
+    return this.events.add('step-event', e, { ...EVENT_JOB_OPTIONS, jobId: jobIds.event(e) });
+  }
+
+  /**
+   * Publishes an event a partner's notification became and waits until the gateway applied it: a
+   * webhook answers "received" only then (see HandOver). False: not applied yet; answer so that the
+   * partner sends it again.
+   */
+  async handOverEvent(event: z.input<typeof StepEvent>): Promise<boolean> {
+    return this.handOver.confirm(await this.publishEvent(event));
   }
 
   private async publish(job: StepJob, attempt: number, outcome: StepOutcome, extra: Partial<StepEvent> & { durationMs: number }): Promise<void> {
@@ -170,6 +184,7 @@ export class StepWorker {
     await this.worker.close();
     await this.queue.close();
     await this.events.close();
+    await this.handOver.close();
     await Promise.all([this.workerRedis.quit().catch(() => {}), this.producerRedis.quit().catch(() => {})]);
   }
 }

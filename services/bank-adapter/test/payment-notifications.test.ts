@@ -1,9 +1,9 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { GATEWAY_EVENTS_QUEUE } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, bankKeyPair, createTestPrefix, testRedisUrl } from '@sutasoma/testing';
+import { SIM_CREDENTIALS, bankKeyPair, createTestPrefix, deleteKeys, testRedisUrl } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -12,6 +12,8 @@ const secret = SIM_CREDENTIALS.BANK_WEBHOOK_SECRETS;
 const app = await buildApp(loadConfig({
   ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: bankKeyPair().privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix,
   LOG_LEVEL: 'silent', PARTNER_BASE_URL: 'http://127.0.0.1:9/bank',
+  // No gateway runs in this file: events are read from its queue, not waited for (see the last test).
+  WEBHOOK_HANDOVER_MS: '0',
 }));
 await app.ready();
 const events = new Queue(GATEWAY_EVENTS_QUEUE, { connection: queues.redis, prefix: queues.prefix });
@@ -72,20 +74,23 @@ t.test('refused with 401 and nothing published: a wrong secret, a stale timestam
   t.equal((await published()).length, before);
 });
 
-t.test('a notification for an account we never created, or in fractions of a rupiah, is refused and logged', async (t) => {
+t.test('a payment in fractions of a rupiah is refused; one for a VA this adapter no longer remembers (Redis lost) still reaches the gateway', async (t) => {
   const before = (await published()).length;
-  const unknown = await deliver(notification({ trxId: randomUUID() }));
-  t.equal(unknown.statusCode, 404);
-  t.equal(unknown.json().responseCode, '4042512');
   const fraction = await deliver(notification({ paidAmount: { value: '16800.50', currency: 'IDR' } }));
-  t.equal(fraction.statusCode, 404);
-  t.equal((await published()).length, before);
+  t.equal(fraction.statusCode, 400);
+  t.equal((await published()).length, before, 'nothing published for it');
+  const forgotten = randomUUID();
+  const res = await deliver(notification({ trxId: forgotten, paymentRequestId: 'pay-forgotten' }));
+  t.equal(res.statusCode, 200);
+  t.match((await published()).filter((e) => e.operationId === forgotten), [{ step: 'bank.await_payment', correlationId: /^bank-notification-/ }],
+    'handed over under its trxId, which is the contribution\'s operation id');
 });
 
 t.test('the previous secret still verifies while a new one is rotated in', async (t) => {
   const rotated = await buildApp(loadConfig({
     ...SIM_CREDENTIALS, BANK_WEBHOOK_SECRETS: `whsec_${Buffer.from('the-new-secret-of-32-bytes-long!!').toString('base64')} ${secret}`,
     BANK_PRIVATE_KEY: bankKeyPair().privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PORT: '0',
+    WEBHOOK_HANDOVER_MS: '0',
   }));
   t.teardown(() => rotated.close());
   const body = notification({ paymentRequestId: 'pay-2' });
@@ -96,4 +101,41 @@ t.test('the previous secret still verifies while a new one is rotated in', async
     headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, at, body) },
   });
   t.equal(res.statusCode, 200);
+});
+
+t.test('a payment is acknowledged only once the gateway applied it: until then the bank is asked to send it again', async (t) => {
+  const prefix = `${queues.prefix}-handover`;
+  const strict = await buildApp(loadConfig({
+    ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: bankKeyPair().privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
+    WEBHOOK_HANDOVER_MS: '500',
+  }));
+  await strict.ready();
+  t.teardown(() => strict.close());
+  const paid = randomUUID();
+  const body = notification({ trxId: paid, paymentRequestId: 'pay-handover' });
+  const id = `msg_${randomUUID().replace(/-/g, '')}`;
+  const send = () => {
+    const at = new Date();
+    return strict.inject({
+      method: 'POST', url: '/webhooks/bank/payments', payload: body,
+      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, at, body) },
+    });
+  };
+  const unapplied = await send();
+  t.equal(unapplied.statusCode, 503, 'no gateway applied it: not acknowledged');
+
+  // The gateway's events worker starts (a real BullMQ worker on the gateway's queue) and applies what waits.
+  const applied: string[] = [];
+  const connection = queues.redis.duplicate({ maxRetriesPerRequest: null });
+  const gateway = new Worker(GATEWAY_EVENTS_QUEUE, async (job) => { applied.push(job.data.operationId); }, { connection, prefix });
+  t.teardown(async () => {
+    await gateway.close();
+    await deleteKeys(connection, `${prefix}:*`);
+    await connection.quit();
+  });
+  const again = await send();
+  t.equal(again.statusCode, 200, 'the bank\'s retry is acknowledged once applied');
+  t.same(applied, [paid], 'applied once, though delivered twice');
+  t.equal((await send()).statusCode, 200, 'a later replay is acknowledged and ignored');
+  t.same(applied, [paid]);
 });

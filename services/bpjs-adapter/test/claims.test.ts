@@ -15,6 +15,8 @@ const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BPJS_
 const app = await buildApp(loadConfig({
   ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PARTNER_BASE_URL: `${sim.url}/bpjs`,
   RETRY_BASE_MS: '100', RETRY_MAX_MS: '300', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000', PARTNER_TIMEOUT_MS: '1000',
+  // No gateway runs here: decisions are read from its queue, not waited for.
+  WEBHOOK_HANDOVER_MS: '0',
 }));
 await app.listen({ port: 0, host: '127.0.0.1' });
 const adapterUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

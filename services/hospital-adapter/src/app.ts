@@ -16,6 +16,8 @@ export function buildApp(config: Config, deps: AdapterDeps = {}) {
       ...ctx,
       secrets: config.HOSPITAL_WEBHOOK_SECRETS.split(/\s+/).filter(Boolean),
       replayWindowS: config.WEBHOOK_REPLAY_WINDOW_S,
+      redisUrl: config.REDIS_URL,
+      handOverMs: config.WEBHOOK_HANDOVER_MS,
     }),
   }, deps);
 }

@@ -11,6 +11,8 @@ const queues = createTestPrefix();
 const secret = SIM_CREDENTIALS.HOSPITAL_WEBHOOK_SECRETS;
 const app = await buildApp(loadConfig({
   ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PARTNER_BASE_URL: 'http://127.0.0.1:9/hospital',
+  // No gateway runs here: what reaches the intake queue is read from it, not waited for.
+  WEBHOOK_HANDOVER_MS: '0',
 }));
 await app.ready();
 const intake = new Queue(GATEWAY_INTAKE_QUEUE, { connection: queues.redis, prefix: queues.prefix });
@@ -145,7 +147,7 @@ t.test('the previous secret still verifies while a new one is rotated in', async
   const rotatedPrefix = createTestPrefix();
   const rotated = await buildApp(loadConfig({
     ...SIM_CREDENTIALS, HOSPITAL_WEBHOOK_SECRETS: `whsec_${Buffer.from('the-new-hospital-secret-32-bytes!').toString('base64')} ${secret}`,
-    REDIS_URL: testRedisUrl(), QUEUE_PREFIX: rotatedPrefix.prefix, LOG_LEVEL: 'silent',
+    REDIS_URL: testRedisUrl(), QUEUE_PREFIX: rotatedPrefix.prefix, LOG_LEVEL: 'silent', WEBHOOK_HANDOVER_MS: '0',
   }));
   t.teardown(async () => {
     await rotated.close();

@@ -12,6 +12,8 @@ const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_HOSPI
 const app = await buildApp(loadConfig({
   ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
   PARTNER_BASE_URL: `${sim.url}/hospital`, RETRY_BASE_MS: '50', RETRY_MAX_MS: '200', RETRY_ATTEMPTS: '4',
+  // No gateway runs here: what reaches the intake queue is read from it, not waited for.
+  WEBHOOK_HANDOVER_MS: '0',
 }));
 await app.listen({ port: 0, host: '127.0.0.1' });
 const adapterUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

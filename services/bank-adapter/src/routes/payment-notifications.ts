@@ -23,7 +23,7 @@ const SNAP_OK = { responseCode: '2002500', responseMessage: 'Successful' };
 
 /**
  * The bank's VA payment notifications, verified first (signedWebhookRoute); each becomes a
- * `bank.await_payment` event. One for a VA we did not create is refused, so the bank retries it.
+ * `bank.await_payment` event, acknowledged once the gateway applied it (else 503: the bank sends it again).
  */
 export async function paymentNotificationRoutes(app: ServiceApp, worker: StepWorker, opts: NotificationOptions) {
   await signedWebhookRoute(app, {
@@ -34,14 +34,17 @@ export async function paymentNotificationRoutes(app: ServiceApp, worker: StepWor
     async handle(payload, { webhookId, log }) {
       const n = Notification.safeParse(payload);
       const amount = n.success ? rupiahOf(n.data.paidAmount) : null;
-      const known = n.success ? await opts.redis.get(`${opts.prefix}:bank:va:${n.data.trxId}`) : null;
-      if (!n.success || amount === null || !known) {
-        // Let the bank deliver it again later: we may simply not know the VA yet, or it is garbage.
-        log.warn({ webhookId, trxId: n.success ? n.data.trxId : undefined, valid: n.success, amountOk: amount !== null }, 'bank webhook for an unknown virtual account or with a bad body: refused');
-        return { accepted: false, outcome: 'unknown', status: 404, body: { responseCode: '4042512', responseMessage: 'Invalid Bill/Virtual Account' } };
+      if (!n.success || amount === null) {
+        log.warn({ webhookId, trxId: n.success ? n.data.trxId : undefined, valid: n.success, amountOk: amount !== null }, 'bank webhook with a bad body: refused');
+        return { accepted: false, outcome: 'bad_body', status: 400, body: { responseCode: '4002501', responseMessage: 'Invalid Field Format' } };
       }
-      const { correlationId } = JSON.parse(known) as { correlationId: string };
-      await worker.publishEvent({
+      // The trxId is the contribution's operation id (signed by the bank): what Redis remembers adds only
+      // the correlation id. Lost with Redis, the payment still reaches the gateway, which ignores an
+      // operation it does not know.
+      const known = await opts.redis.get(`${opts.prefix}:bank:va:${n.data.trxId}`);
+      const correlationId = known ? (JSON.parse(known) as { correlationId: string }).correlationId : `bank-notification-${webhookId}`;
+      if (!known) log.warn({ webhookId, operationId: n.data.trxId }, 'bank payment for a virtual account this adapter no longer remembers (Redis lost?): handed over under its trxId');
+      const applied = await worker.handOverEvent({
         operationId: n.data.trxId,
         correlationId,
         step: 'bank.await_payment',
@@ -51,6 +54,10 @@ export async function paymentNotificationRoutes(app: ServiceApp, worker: StepWor
         durationMs: 0,
         at: new Date().toISOString(),
       });
+      if (!applied) {
+        log.warn({ webhookId, operationId: n.data.trxId, correlationId }, 'bank payment notification not yet applied by the gateway: the bank is asked to send it again');
+        return { accepted: false, outcome: 'not_applied', status: 503, body: { responseCode: '5032500', responseMessage: 'Temporarily unavailable, send it again' } };
+      }
       log.info({ webhookId, operationId: n.data.trxId, correlationId }, 'bank payment notification accepted');
       return { accepted: true, outcome: 'accepted', body: SNAP_OK };
     },

@@ -30,7 +30,8 @@ const answer = (code: number, message: string) => ({ metaData: { code: String(co
 /**
  * BPJS's claim decisions, verified first (signedWebhookRoute). Each becomes a `bpjs.await_decision`
  * event of the claim's operation: approved → succeeded with the DecisionResult, rejected →
- * rejected with BPJS's reason code, documents requested → attempt_failed DOCUMENTS_REQUESTED.
+ * rejected with BPJS's reason code, documents requested → attempt_failed DOCUMENTS_REQUESTED;
+ * acknowledged once the gateway applied it (else 503: BPJS sends it again).
  */
 export async function claimDecisionRoutes(app: ServiceApp, worker: StepWorker, opts: DecisionWebhookOptions) {
   await signedWebhookRoute(app, {
@@ -58,13 +59,14 @@ export async function claimDecisionRoutes(app: ServiceApp, worker: StepWorker, o
       await opts.redis.expire(`${key}:decisions`, known ? Math.max(1, await opts.redis.ttl(key)) : opts.replayWindowS);
       const base = { operationId: claim.operationId, correlationId: claim.correlationId, step: 'bpjs.await_decision' as const, attempt, durationMs: 0, at: new Date().toISOString() };
       const { decision } = d.data;
-      if (decision === 'approved') {
-        const result = DecisionResult.parse({ bpjsClaimId: d.data.bpjsClaimId, decision, approved: d.data.approved, decidedAt: d.data.decidedAt });
-        await worker.publishEvent({ ...base, outcome: 'succeeded', result });
-      } else if (decision === 'rejected') {
-        await worker.publishEvent({ ...base, outcome: 'rejected', reasonCode: d.data.reasonCode ?? 'refused_by_bpjs' });
-      } else {
-        await worker.publishEvent({ ...base, outcome: 'attempt_failed', errorCode: DOCUMENTS_REQUESTED });
+      const applied = await worker.handOverEvent(decision === 'approved'
+        ? { ...base, outcome: 'succeeded', result: DecisionResult.parse({ bpjsClaimId: d.data.bpjsClaimId, decision, approved: d.data.approved, decidedAt: d.data.decidedAt }) }
+        : decision === 'rejected'
+          ? { ...base, outcome: 'rejected', reasonCode: d.data.reasonCode ?? 'refused_by_bpjs' }
+          : { ...base, outcome: 'attempt_failed', errorCode: DOCUMENTS_REQUESTED });
+      if (!applied) {
+        log.warn({ webhookId, operationId: claim.operationId, correlationId: claim.correlationId, decision }, 'bpjs decision not yet applied by the gateway: BPJS is asked to send it again');
+        return { accepted: false, outcome: 'not_applied', status: 503, body: answer(503, 'not yet applied, send it again') };
       }
       log.info({ webhookId, operationId: claim.operationId, correlationId: claim.correlationId, decision, attempt }, 'bpjs claim decision accepted');
       return { accepted: true, outcome: 'accepted', body: answer(200, 'OK') };

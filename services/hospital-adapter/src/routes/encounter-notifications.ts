@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { GATEWAY_INTAKE_QUEUE, INTAKE_JOB_OPTIONS, IntakeEvent } from '@sutasoma/contracts';
+import { HandOver } from '@sutasoma/adapter-kit';
 import { Counter, type Redis, type ServiceApp } from '@sutasoma/service-kit';
 import { readEncounterNotification } from '../fhir/encounter-notification.ts';
 import { FHIR_JSON, operationOutcome } from '../fhir/terms.ts';
@@ -11,18 +12,26 @@ export interface NotificationOptions {
   redis: Redis;
   prefix: string;
   replayWindowS: number;
+  redisUrl: string;
+  /** How long to wait for the gateway to apply a notification before asking the hospital to send it again; 0 does not wait. */
+  handOverMs: number;
 }
 
 /**
  * The hospital's admission and discharge notifications. Verified before anything else (Standard
  * Webhooks, with its 5-minute timestamp tolerance), then read as FHIR; a valid one goes to the
- * gateway's intake queue once: the delivery id is remembered, and is also the job id.
+ * gateway's intake queue once (the delivery id is the job id), and is acknowledged once the gateway
+ * applied it; until then the hospital is asked to send it again (503).
  */
 export async function encounterNotificationRoutes(app: ServiceApp, opts: NotificationOptions) {
   const verifiers = opts.secrets.map((s) => new Webhook(s));
   const intake = new Queue(GATEWAY_INTAKE_QUEUE, { connection: opts.redis, prefix: opts.prefix });
   intake.on('error', (err) => app.log.warn({ err: err.message }, 'intake queue connection error'));
-  app.addHook('onClose', async () => { await intake.close(); });
+  const handOver = new HandOver({ queue: GATEWAY_INTAKE_QUEUE, redisUrl: opts.redisUrl, prefix: opts.prefix, timeoutMs: opts.handOverMs });
+  app.addHook('onClose', async () => {
+    await intake.close();
+    await handOver.close();
+  });
   const received = new Counter({
     name: 'webhooks_received_total',
     help: 'Partner webhooks by outcome',
@@ -92,7 +101,11 @@ export async function encounterNotificationRoutes(app: ServiceApp, opts: Notific
       }
       const event = IntakeEvent.parse({ ...facts, deliveryId, correlationId: String(request.id), receivedAt: new Date().toISOString() });
       try {
-        await intake.add(event.type, event, { ...INTAKE_JOB_OPTIONS, jobId: `hospital.${deliveryId}` });
+        const job = await intake.add(event.type, event, { ...INTAKE_JOB_OPTIONS, jobId: `hospital.${deliveryId}` });
+        if (!(await handOver.confirm(job))) {
+          request.log.warn(log, 'hospital notification not yet applied by the gateway: the hospital is asked to send it again');
+          return answer(503, operationOutcome('error', 'transient', 'The notification is not applied yet; send it again.'));
+        }
         await opts.redis.set(key, '1', 'EX', opts.replayWindowS);
       } catch (err) {
         request.log.error({ ...log, err: (err as Error).message }, 'hospital notification not queued');
