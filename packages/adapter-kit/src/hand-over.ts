@@ -30,14 +30,30 @@ export class HandOver {
       this.connection.on('error', () => {});
       this.events = new QueueEvents(this.opts.queue, { connection: this.connection, prefix: this.opts.prefix });
       this.events.on('error', () => {});
+      this.events.setMaxListeners(0);
     }
-    try {
-      await this.events.waitUntilReady();
-      await job.waitUntilFinished(this.events, this.opts.timeoutMs);
-      return true;
-    } catch {
-      return false;
-    }
+    const events = this.events;
+    const id = job.id;
+    // Not BullMQ's job.waitUntilFinished: a Redis error while it polls escapes as an unhandled
+    // rejection and would stop the adapter (seen in the chaos harness's redis-restart).
+    return new Promise<boolean>((resolve) => {
+      let settled = false;
+      const finish = (applied: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        events.off('completed', onCompleted);
+        events.off('failed', onFailed);
+        resolve(applied);
+      };
+      const onCompleted = ({ jobId }: { jobId: string }) => { if (jobId === id) finish(true); };
+      const onFailed = ({ jobId }: { jobId: string }) => { if (jobId === id) finish(false); };
+      const timer = setTimeout(() => finish(false), this.opts.timeoutMs);
+      events.on('completed', onCompleted);
+      events.on('failed', onFailed);
+      // Listening from now on; a job the gateway finished before is found by asking.
+      events.waitUntilReady().then(() => job.isCompleted()).then((completed) => { if (completed) finish(true); }, () => finish(false));
+    });
   }
 
   async close(): Promise<void> {
