@@ -127,9 +127,11 @@ export class StepWorker {
     } catch (err) {
       const durationMs = performance.now() - started;
       if (err instanceof PartnerError && err.code === PartnerErrorCode.breakerOpen) return this.waitForBreaker(log);
+      // A PartnerError says whether the partner's answer may change; anything else is the adapter's own
+      // trouble (its Redis away mid-step) and is retried, up to the same attempts, never final at once.
       const pe = err instanceof PartnerError ? err : undefined;
-      const errorCode = pe?.code ?? PartnerErrorCode.badResponse;
-      const final = !pe?.retryable || attempt >= this.opts.retry.attempts;
+      const errorCode = pe?.code ?? PartnerErrorCode.adapterError;
+      const final = (pe ? !pe.retryable : false) || attempt >= this.opts.retry.attempts;
       await this.publish(data, attempt, final ? 'failed' : 'attempt_failed', {
         errorCode, durationMs, ...(pe?.status ? { partnerStatus: pe.status } : {}),
       });

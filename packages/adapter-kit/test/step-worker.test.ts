@@ -1,0 +1,50 @@
+import t from 'tap';
+import { PartnerClient } from '@sutasoma/partner-client';
+import { createLogger, createRegistry } from '@sutasoma/service-kit';
+import { createTestPrefix, stepDriver, testRedisUrl } from '@sutasoma/testing';
+import { StepWorker, defineStep } from '@sutasoma/adapter-kit';
+import { NikInput } from '@sutasoma/contracts';
+
+// A step whose handler fails for a reason of the adapter's own (a Redis call that lost its
+// connection), not the partner's: it must be tried again, not failed for good.
+const queues = createTestPrefix();
+const client = new PartnerClient({ system: 'simluhtan', baseUrl: 'http://127.0.0.1:9/simluhtan' });
+const calls = new Map<string, number>();
+const worker = new StepWorker({
+  system: 'simluhtan',
+  client,
+  handlers: {
+    'simluhtan.verify_membership': defineStep({
+      input: NikInput,
+      async run(_input, { job }) {
+        const n = (calls.get(job.operationId) ?? 0) + 1;
+        calls.set(job.operationId, n);
+        if (n === 1) throw new Error('Reached the max retries per request limit (which is 1).');
+        return { outcome: 'succeeded', result: { farmerGroupId: 'PKT-1', farmerGroupName: 'Poktan Sipatuo', extensionWorkerId: 'PNY-1', extensionWorkerName: 'Penyuluh' } };
+      },
+    }),
+  },
+  redisUrl: testRedisUrl(),
+  prefix: queues.prefix,
+  logger: createLogger({ name: 'simluhtan-adapter', level: 'silent' }),
+  retry: { attempts: 5, baseDelayMs: 50, maxDelayMs: 100 },
+  concurrency: 4,
+  lockDurationMs: 5_000,
+  metrics: createRegistry('simluhtan-adapter'),
+  handOverMs: 0,
+});
+worker.start();
+const steps = stepDriver(queues, 'simluhtan');
+t.teardown(async () => {
+  await steps.close();
+  await worker.close();
+  await client.close();
+  await queues.cleanup();
+});
+
+t.test('an adapter-side error mid-step is retried, and the step then succeeds', async (t) => {
+  const { operationId, event, all } = await steps.run('simluhtan.verify_membership', { nik: '7312024505880007' });
+  t.equal(event.outcome, 'succeeded');
+  t.match(all.map((e) => [e.outcome, e.errorCode]), [['attempt_failed', 'ADAPTER_ERROR'], ['succeeded', undefined]], 'one failed attempt, named as the adapter\'s, then success');
+  t.equal(calls.get(operationId), 2);
+});
