@@ -1,6 +1,7 @@
-import { maskNik, systemOf, type Claim, type ClaimStatus, type StepName } from '@sutasoma/contracts';
+import { maskNik, type Claim, type ClaimStatus, type StepName } from '@sutasoma/contracts';
 import type { PoolClient } from '@sutasoma/ledger';
-import type { OperationRow, StepRow } from './flows/engine.ts';
+import { sumAmounts } from './flows/claim-rules.ts';
+import { stepView, type OperationRow, type StepRow } from './flows/engine.ts';
 import { JKK_KIND, type JkkOrder, type JkkResult } from './flows/jkk-flow.ts';
 import { JKM_KIND, type JkmOrder, type JkmResult } from './flows/jkm-flow.ts';
 
@@ -33,7 +34,6 @@ function toClaim(op: ClaimRow): Claim & { villageCode: string } {
   const decisionStep = steps.find((s) => s.step === 'bpjs.await_decision');
   const approved = r.decision?.approved ?? null;
   const skipped = new Set(steps.filter((s) => s.state === 'succeeded' && s.result === null && PAYOUT_STEPS[s.step]).map((s) => s.step));
-  const firstStatus: ClaimStatus = 'reported';
   return {
     id: op.id,
     type: jkk ? 'jkk' : 'jkm',
@@ -58,8 +58,7 @@ function toClaim(op: ClaimRow): Claim & { villageCode: string } {
     payouts: steps.filter((s) => PAYOUT_STEPS[s.step]).map((s) => {
       const p = PAYOUT_STEPS[s.step]!;
       const paid = (r.payouts as Record<string, { bankReference: string; amount: number }> | undefined)?.[p.to];
-      const amount = p.to === 'hospital' ? approved?.hospital : p.to === 'farmer' ? approved?.lostIncome
-        : approved ? Object.values(approved).reduce((a: number, v) => a + (v ?? 0), 0) : undefined;
+      const amount = p.to === 'hospital' ? approved?.hospital : p.to === 'farmer' ? approved?.lostIncome : approved ? sumAmounts(approved) : undefined;
       return {
         to: p.to, channel: p.channel, amount: amount ?? null,
         state: skipped.has(s.step) ? 'skipped' : s.state,
@@ -68,12 +67,9 @@ function toClaim(op: ClaimRow): Claim & { villageCode: string } {
     }),
     heir: jkk ? null : { nikMasked: maskNik(o.heir.nik), name: o.heir.name, relation: o.heir.relation as NonNullable<Claim['heir']>['relation'] },
     reason: op.reason_code ? { code: op.reason_code, detail: op.reason_detail ?? '' } : null,
-    history: [{ status: firstStatus, at: new Date(op.created_at).toISOString(), reason: null },
+    history: [{ status: 'reported' as const, at: new Date(op.created_at).toISOString(), reason: null },
       ...(op.history ?? []).map((h) => ({ status: h.status, at: new Date(h.at).toISOString(), reason: h.reason }))],
-    steps: steps.map((s) => ({
-      name: s.step, system: systemOf(s.step), state: s.state, attempts: s.attempts, lastErrorCode: s.last_error_code,
-      updatedAt: new Date(s.updated_at).toISOString(),
-    })),
+    steps: steps.map(stepView),
     createdAt: new Date(op.created_at).toISOString(),
     updatedAt: new Date(op.updated_at).toISOString(),
     villageCode: op.village_code,

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { waitFor } from '@sutasoma/testing';
 import { startFlow } from './flow.ts';
+import { openBrowser } from './browser.ts';
 
 const flow = await startFlow(t, { adapterEnv: { RETRY_BASE_MS: '50', RETRY_MAX_MS: '100' }, gatewayEnv: { DEMO_MODE: 'true' } });
 const ops = flow.token('demo-ops');
@@ -149,13 +150,8 @@ t.test('the queue dashboard: behind ops sign-in, showing every queue and the fai
 });
 
 t.test('in a browser, an operator signs in, opens the queue dashboard and sees the failed BPJS jobs', async (t) => {
-  const { chromium } = await import('playwright-core');
   const address = await flow.app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  t.teardown(() => browser.close());
+  const browser = await openBrowser(t);
   const page = await browser.newPage();
   await page.goto(`${address}/ops/queues`);
   t.match(page.url(), /\/ops\/login$/, 'sent to sign in first');

@@ -2,6 +2,7 @@ import t from 'tap';
 import { kecamatanByName, todayInSoppeng } from '@sutasoma/contracts';
 import { waitFor } from '@sutasoma/testing';
 import { startFlow } from './flow.ts';
+import { openBrowser } from './browser.ts';
 
 // The whole system: the simulator's farmers registered and paying through the public API, Simluhtan's
 // directory brought to the gateway by the simluhtan adapter, and the review page in the system's Chromium.
@@ -32,13 +33,8 @@ t.test('in a browser, a supervisor signs in, opens /review, picks the month and 
   t.ok(api.totals.registrations >= 4, 'the API counts the registrations');
   t.ok(api.totals.contributions >= 3);
 
-  const { chromium } = await import('playwright-core');
   const address = await flow.app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  t.teardown(() => browser.close());
+  const browser = await openBrowser(t);
   const context = await browser.newContext();
   // No external network: every asset must come from the gateway itself.
   const external: string[] = [];

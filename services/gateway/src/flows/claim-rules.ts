@@ -1,4 +1,5 @@
-import type { ClaimAmounts } from '@sutasoma/contracts';
+import type { ClaimAmounts, ClaimStatus, StepName } from '@sutasoma/contracts';
+import { succeeded, type StepRow } from './engine.ts';
 
 /** The benefit and deadline rules of claims: configuration (see config.ts), never code. */
 export interface ClaimRules {
@@ -51,3 +52,15 @@ export function jkmAmounts(rules: ClaimRules, monthsPaid: number, children: read
 
 export const sumAmounts = (a: ClaimAmounts | null | undefined): number =>
   Object.values(a ?? {}).reduce((s: number, v) => s + (v ?? 0), 0);
+
+/**
+ * A claim's status from its steps: a refusal or a failure ends it, every step done is `paid`, else
+ * the status of the last milestone reached (milestones in the flow's order), else `reported`.
+ */
+export function claimStatus(steps: readonly StepRow[], milestones: readonly (readonly [StepName, ClaimStatus])[]): ClaimStatus {
+  if (steps.some((s) => s.state === 'rejected')) return 'rejected';
+  if (steps.some((s) => s.state === 'failed')) return 'failed';
+  if (steps.every((s) => s.state === 'succeeded')) return 'paid';
+  for (let i = milestones.length - 1; i >= 0; i--) if (succeeded(steps, milestones[i]![0])) return milestones[i]![1];
+  return 'reported';
+}

@@ -5,7 +5,7 @@ import {
 } from '@sutasoma/contracts';
 import type { NewOperation, PoolClient } from '@sutasoma/ledger';
 import { lastDayOf, periodStart } from '../coverage.ts';
-import { idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
+import { idempotencyKeyFor, jobMessage, stepView, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
 
 /**
  * The contribution flow: the money is collected by one of three channels, then BPJS posts the
@@ -191,10 +191,7 @@ function toContribution(op: ContributionRow): Contribution {
     bpjsReceipt: (op.result['bpjsReceipt'] as string | undefined) ?? null,
     coverage: (op.result['coverage'] as { from: string; to: string } | undefined) ?? null,
     reason: op.reason_code ? { code: op.reason_code, detail: op.reason_detail ?? '' } : null,
-    steps: (op.steps ?? []).map((s) => ({
-      name: s.step, system: systemOf(s.step), state: s.state, attempts: s.attempts, lastErrorCode: s.last_error_code,
-      updatedAt: new Date(s.updated_at).toISOString(),
-    })),
+    steps: (op.steps ?? []).map(stepView),
     createdAt: new Date(op.created_at).toISOString(),
     updatedAt: new Date(op.updated_at).toISOString(),
   };

@@ -71,6 +71,17 @@ export interface FlowDefinition {
   sweep?: (tx: PoolClient) => Promise<string[]>;
 }
 
+/** A step as clients and operators see it. */
+export function stepView(s: StepRow) {
+  return {
+    name: s.step, system: systemOf(s.step), state: s.state, attempts: s.attempts, lastErrorCode: s.last_error_code,
+    updatedAt: new Date(s.updated_at).toISOString(),
+  };
+}
+
+/** Whether a step has succeeded. */
+export const succeeded = (steps: readonly StepRow[], step: StepName) => steps.some((s) => s.step === step && s.state === 'succeeded');
+
 /** The partner's idempotency key: the same for every attempt, retry and replay of one step. */
 export const idempotencyKeyFor = (operationId: string, step: StepName) => `${operationId}:${step}`;
 

@@ -5,8 +5,8 @@ import {
   type BankAccount, type ClaimAmounts, type ClaimStatus, type HospitalBill, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
-import { lostIncome, reportDeadline, type ClaimRules } from './claim-rules.ts';
-import { idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
+import { claimStatus, lostIncome, reportDeadline, type ClaimRules } from './claim-rules.ts';
+import { idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow } from './engine.ts';
 
 /**
  * The accident (JKK) case, top to bottom. The hospital (its admission notification) or the agent
@@ -129,8 +129,6 @@ function payoutAmount(r: JkkResult, to: 'hospital' | 'farmer'): number {
   return (to === 'hospital' ? r.decision?.approved.hospital : r.decision?.approved.lostIncome) ?? 0;
 }
 
-const done = (steps: readonly StepRow[], step: StepName) => steps.some((s) => s.step === step && s.state === 'succeeded');
-
 export function buildJkkFlow(rules: ClaimRules): FlowDefinition {
   return {
     kind: JKK_KIND,
@@ -225,17 +223,13 @@ export function buildJkkFlow(rules: ClaimRules): FlowDefinition {
       }
     },
 
-    status: (steps): ClaimStatus => {
-      if (steps.some((s) => s.state === 'rejected')) return 'rejected';
-      if (steps.some((s) => s.state === 'failed')) return 'failed';
-      if (steps.every((s) => s.state === 'succeeded')) return 'paid';
-      if (done(steps, 'bpjs.await_decision')) return 'approved';
-      if (done(steps, 'bpjs.submit_claim')) return 'submitted';
-      if (done(steps, 'hospital.notify_guarantee')) return 'in_treatment';
-      if (done(steps, 'plkk.report_case')) return 'guaranteed';
-      if (done(steps, 'bpjs.check_coverage')) return 'coverage_confirmed';
-      return 'reported';
-    },
+    status: (steps) => claimStatus(steps, [
+      ['bpjs.check_coverage', 'coverage_confirmed'],
+      ['plkk.report_case', 'guaranteed'],
+      ['hospital.notify_guarantee', 'in_treatment'],
+      ['bpjs.submit_claim', 'submitted'],
+      ['bpjs.await_decision', 'approved'],
+    ]),
   };
 }
 

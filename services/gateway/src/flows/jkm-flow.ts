@@ -4,8 +4,8 @@ import {
   type BankAccount, type ClaimAmounts, type ClaimStatus, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
-import { sumAmounts } from './claim-rules.ts';
-import { idempotencyKeyFor, jobMessage, type FlowDefinition, type StepRow } from './engine.ts';
+import { claimStatus, sumAmounts } from './claim-rules.ts';
+import { idempotencyKeyFor, jobMessage, type FlowDefinition } from './engine.ts';
 
 /**
  * The death (JKM) claim, filed by the agent with the heir's data and the death certificate:
@@ -53,8 +53,6 @@ export function newJkmClaim(c: { agentId: string; villageCode: string; correlati
     event: { kind: 'accepted', detail: { by: 'agent', agent: c.agentId, dateOfDeath: o.dateOfDeath, requested: sumAmounts(o.requested) } },
   };
 }
-
-const done = (steps: readonly StepRow[], step: StepName) => steps.some((s) => s.step === step && s.state === 'succeeded');
 
 export function buildJkmFlow(): FlowDefinition {
   return {
@@ -112,14 +110,10 @@ export function buildJkmFlow(): FlowDefinition {
       }
     },
 
-    status: (steps): ClaimStatus => {
-      if (steps.some((s) => s.state === 'rejected')) return 'rejected';
-      if (steps.some((s) => s.state === 'failed')) return 'failed';
-      if (steps.every((s) => s.state === 'succeeded')) return 'paid';
-      if (done(steps, 'bpjs.await_decision')) return 'approved';
-      if (done(steps, 'bpjs.submit_claim')) return 'submitted';
-      if (done(steps, 'bpjs.check_coverage')) return 'coverage_confirmed';
-      return 'reported';
-    },
+    status: (steps) => claimStatus(steps, [
+      ['bpjs.check_coverage', 'coverage_confirmed'],
+      ['bpjs.submit_claim', 'submitted'],
+      ['bpjs.await_decision', 'approved'],
+    ]),
   };
 }

@@ -4,7 +4,7 @@ import {
   type Principal, type Registration, type RegistrationRequest, type RegistrationStatus, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation, PoolClient } from '@sutasoma/ledger';
-import { idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
+import { idempotencyKeyFor, jobMessage, stepView, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
 
 /**
  * The registration flow, top to bottom: the agent's request is accepted, then Simluhtan confirms
@@ -114,14 +114,7 @@ export async function readRegistration(db: Pick<PoolClient, 'query'>, id: string
       extensionWorker: membership ? { id: membership.extensionWorkerId, name: membership.extensionWorkerName } : null,
       card: card ? { found: card.found, ...(card.cardNumberMasked ? { cardNumberMasked: card.cardNumberMasked } : {}), ...(card.status ? { status: card.status } : {}) } : null,
     },
-    steps: steps.rows.map((s) => ({
-      name: s.step,
-      system: systemOf(s.step),
-      state: s.state,
-      attempts: s.attempts,
-      lastErrorCode: s.last_error_code,
-      updatedAt: new Date(s.updated_at).toISOString(),
-    })),
+    steps: steps.rows.map(stepView),
     createdAt: op.created_at.toISOString(),
     updatedAt: op.updated_at.toISOString(),
   };

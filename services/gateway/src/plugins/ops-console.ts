@@ -1,14 +1,11 @@
-import fastifyCookie from '@fastify/cookie';
-import fastifyFormbody from '@fastify/formbody';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Principal } from '@sutasoma/contracts';
 import type { Redis, ServiceApp } from '@sutasoma/service-kit';
-import { demoClaims } from '../demo-accounts.ts';
 import { ALL_QUEUES } from '../jobs/queue-metrics.ts';
+import { escapeHtml, signInRoutes } from './sign-in.ts';
 
 export interface OpsConsoleOptions {
   connection: Redis;
@@ -20,8 +17,6 @@ export interface OpsConsoleOptions {
 
 const COOKIE = 'sutasoma_ops';
 const BASE = '/ops/queues';
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function loginPage(demo: boolean, error?: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SUTASOMA operations</title>
@@ -41,41 +36,9 @@ input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padd
  * login form sets (confined to /ops, SameSite=Strict).
  */
 export async function opsConsole(app: ServiceApp, opts: OpsConsoleOptions) {
-  await app.register(fastifyCookie);
-  await app.register(fastifyFormbody);
-
-  const verified = (token: string | undefined): Principal | null => {
-    if (!token) return null;
-    try {
-      const p = Principal.safeParse(app.jwt.verify(token));
-      return p.success && p.data.role === 'ops' ? p.data : null;
-    } catch {
-      return null;
-    }
-  };
-
-  app.get('/ops/login', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(loginPage(opts.demoPassword !== null)));
-
-  app.post('/ops/login', { schema: { hide: true } }, async (request, reply) => {
-    const form = (request.body ?? {}) as Record<string, string | undefined>;
-    let token: string | undefined = form['token'];
-    if (opts.demoPassword !== null && form['username']) {
-      const claims = demoClaims(form['username'], form['password'] ?? '', opts.demoPassword);
-      token = claims ? app.jwt.sign(claims, { expiresIn: opts.ttlSeconds }) : undefined;
-    }
-    const principal = verified(token);
-    if (!principal) {
-      request.log.warn({ username: form['username'] }, 'ops console sign-in refused');
-      return reply.code(401).type('text/html').send(loginPage(opts.demoPassword !== null, 'Wrong credentials, or not an operations account.'));
-    }
-    request.log.info({ actor: principal.sub }, 'ops console sign-in');
-    reply.setCookie(COOKIE, token!, { path: '/ops', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', maxAge: opts.ttlSeconds });
-    return reply.redirect(BASE, 303);
-  });
-
-  app.post('/ops/logout', { schema: { hide: true } }, async (_request, reply) => {
-    reply.clearCookie(COOKIE, { path: '/ops' });
-    return reply.redirect('/ops/login', 303);
+  const verified = await signInRoutes(app, {
+    base: '/ops', cookie: COOKIE, cookiePath: '/ops', landing: BASE, roles: ['ops'], demoPassword: opts.demoPassword, ttlSeconds: opts.ttlSeconds,
+    loginPage, refusal: 'Wrong credentials, or not an operations account.', what: 'ops console',
   });
 
   const queues = ALL_QUEUES.map((name) => new Queue(name, { connection: opts.connection, prefix: opts.prefix }));

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import fastifyCookie from '@fastify/cookie';
-import fastifyFormbody from '@fastify/formbody';
-import { KECAMATAN, Principal } from '@sutasoma/contracts';
+import { KECAMATAN } from '@sutasoma/contracts';
 import type { ServiceApp } from '@sutasoma/service-kit';
-import { demoClaims } from '../demo-accounts.ts';
 import { REVIEW_COOKIE } from '../routes/reports.ts';
+import { escapeHtml, signInRoutes } from './sign-in.ts';
 
 export interface ReviewPageOptions {
   /** Demo mode: the login form takes the demo accounts' names and password. */
@@ -14,7 +12,6 @@ export interface ReviewPageOptions {
   ttlSeconds: number;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const PUBLIC = fileURLToPath(new URL('../../public/', import.meta.url));
 const require = createRequire(import.meta.url);
 
@@ -58,51 +55,20 @@ function renderReviewPage(user: string): string {
 /**
  * The monthly review page at /review for supervisors (and operators): sign in with the form (or
  * a token in demo-less mode) and an HttpOnly cookie (SameSite=Strict) carries the token to the
- * page's calls of /v1/reports/*. Registered after the ops console, which adds the cookie parser.
+ * page's calls of /v1/reports/* (the sign-in form is signInRoutes, shared with the ops console).
  */
 export async function reviewPage(app: ServiceApp, opts: ReviewPageOptions) {
-  if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
-  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
   const assets = Object.fromEntries(Object.entries(ASSETS).map(([name, a]) => [name, { body: readFileSync(a.path), type: a.type }]));
 
-  const session = (token: string | undefined): Principal | null => {
-    if (!token) return null;
-    try {
-      const p = Principal.safeParse(app.jwt.verify(token));
-      return p.success && (p.data.role === 'supervisor' || p.data.role === 'ops') ? p.data : null;
-    } catch {
-      return null;
-    }
-  };
+  const session = await signInRoutes(app, {
+    base: '/review', cookie: REVIEW_COOKIE, cookiePath: '/', landing: '/review', roles: ['supervisor', 'ops'],
+    demoPassword: opts.demoPassword, ttlSeconds: opts.ttlSeconds, loginPage, refusal: 'Wrong credentials, or not a supervisor account.', what: 'review',
+  });
 
   app.get<{ Params: { name: string } }>('/review/assets/:name', { schema: { hide: true } }, async (request, reply) => {
     const asset = assets[request.params.name];
     if (!asset) return reply.code(404).type('text/plain').send('not found');
     return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(asset.body);
-  });
-
-  app.get('/review/login', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(loginPage(opts.demoPassword !== null)));
-
-  app.post('/review/login', { schema: { hide: true } }, async (request, reply) => {
-    const form = (request.body ?? {}) as Record<string, string | undefined>;
-    let token: string | undefined = form['token'];
-    if (opts.demoPassword !== null && form['username']) {
-      const claims = demoClaims(form['username'], form['password'] ?? '', opts.demoPassword);
-      token = claims ? app.jwt.sign(claims, { expiresIn: opts.ttlSeconds }) : undefined;
-    }
-    const principal = session(token);
-    if (!principal) {
-      request.log.warn({ username: form['username'] }, 'review sign-in refused');
-      return reply.code(401).type('text/html').send(loginPage(opts.demoPassword !== null, 'Wrong credentials, or not a supervisor account.'));
-    }
-    request.log.info({ actor: principal.sub }, 'review sign-in');
-    reply.setCookie(REVIEW_COOKIE, token!, { path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', maxAge: opts.ttlSeconds });
-    return reply.redirect('/review', 303);
-  });
-
-  app.post('/review/logout', { schema: { hide: true } }, async (_request, reply) => {
-    reply.clearCookie(REVIEW_COOKIE, { path: '/' });
-    return reply.redirect('/review/login', 303);
   });
 
   app.get('/review', { schema: { hide: true } }, async (request, reply) => {

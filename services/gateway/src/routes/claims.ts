@@ -100,17 +100,13 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
     }
 
     if (outcome.kind === 'conflict' && 'detail' in outcome) throw problems.conflict(ErrorCode.claimInProgress, outcome.detail);
-    const accepted = outcome.kind === 'merged'
-      ? (() => {
-        reply.header('location', `/v1/claims/${outcome.id}`).code(202);
-        return { id: outcome.id, status: outcome.status, createdAt: outcome.createdAt.toISOString(), isNew: true };
-      })()
-      : answerAcceptance(reply, outcome, {
-        noun: 'claim', path: '/v1/claims', conflictCode: body.type === 'jkm' ? ErrorCode.claimExists : ErrorCode.claimInProgress,
-        conflictDetail: (id) => (body.type === 'jkm'
-          ? `A death claim for this participant exists${id ? ` (${id})` : ''}.`
-          : `This participant has an accident case still being written${id ? ` (${id})` : ''}; retry with the same Idempotency-Key.`),
-      });
+    // A merged report is answered as a new acceptance of the case it joined.
+    const accepted = answerAcceptance(reply, outcome.kind === 'merged' ? { ...outcome, kind: 'new' } : outcome, {
+      noun: 'claim', path: '/v1/claims', conflictCode: body.type === 'jkm' ? ErrorCode.claimExists : ErrorCode.claimInProgress,
+      conflictDetail: (id) => (body.type === 'jkm'
+        ? `A death claim for this participant exists${id ? ` (${id})` : ''}.`
+        : `This participant has an accident case still being written${id ? ` (${id})` : ''}; retry with the same Idempotency-Key.`),
+    });
     if (accepted.isNew) {
       opts.onAccepted();
       request.log.info({ operationId: accepted.id, correlationId, kpj: participant.kpj, type: body.type, merged }, merged ? 'claim report merged into the hospital\'s case' : 'claim accepted');

@@ -1,0 +1,71 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import { Principal } from '@sutasoma/contracts';
+import type { ServiceApp } from '@sutasoma/service-kit';
+import { demoClaims } from '../demo-accounts.ts';
+
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export interface SignInOptions {
+  /** The form is at `${base}/login`, signing out at `${base}/logout`. */
+  base: string;
+  cookie: string;
+  cookiePath: string;
+  /** Where a signed-in person is sent. */
+  landing: string;
+  roles: readonly Principal['role'][];
+  /** Demo mode: the form takes the demo accounts' names and password; otherwise a token. */
+  demoPassword: string | null;
+  ttlSeconds: number;
+  loginPage: (demo: boolean, error?: string) => string;
+  /** Shown on a refused sign-in. */
+  refusal: string;
+  /** Names the page in log lines. */
+  what: string;
+}
+
+/**
+ * A sign-in form for people, for a page behind a role: it checks the demo credentials or a token,
+ * and puts the token in an HttpOnly, SameSite=Strict cookie. Returns how to read the principal of
+ * a token (the cookie's or a bearer's), or null when it is not one of the roles.
+ */
+export async function signInRoutes(app: ServiceApp, opts: SignInOptions): Promise<(token: string | undefined) => Principal | null> {
+  if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
+
+  const session = (token: string | undefined): Principal | null => {
+    if (!token) return null;
+    try {
+      const p = Principal.safeParse(app.jwt.verify(token));
+      return p.success && opts.roles.includes(p.data.role) ? p.data : null;
+    } catch {
+      return null;
+    }
+  };
+  const demo = opts.demoPassword !== null;
+
+  app.get(`${opts.base}/login`, { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(opts.loginPage(demo)));
+
+  app.post(`${opts.base}/login`, { schema: { hide: true } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
+    let token: string | undefined = form['token'];
+    if (opts.demoPassword !== null && form['username']) {
+      const claims = demoClaims(form['username'], form['password'] ?? '', opts.demoPassword);
+      token = claims ? app.jwt.sign(claims, { expiresIn: opts.ttlSeconds }) : undefined;
+    }
+    const principal = session(token);
+    if (!principal) {
+      request.log.warn({ username: form['username'] }, `${opts.what} sign-in refused`);
+      return reply.code(401).type('text/html').send(opts.loginPage(demo, opts.refusal));
+    }
+    request.log.info({ actor: principal.sub }, `${opts.what} sign-in`);
+    reply.setCookie(opts.cookie, token!, { path: opts.cookiePath, httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', maxAge: opts.ttlSeconds });
+    return reply.redirect(opts.landing, 303);
+  });
+
+  app.post(`${opts.base}/logout`, { schema: { hide: true } }, async (_request, reply) => {
+    reply.clearCookie(opts.cookie, { path: opts.cookiePath });
+    return reply.redirect(`${opts.base}/login`, 303);
+  });
+  return session;
+}
