@@ -122,10 +122,11 @@ t.test('a started relay publishes a commit when notified, without waiting for it
   await r.start();
   const message = verifyStep('op-notified');
   await withTransaction(db.pool, (client) => enqueue(client, [message]));
+  // The job appears before the relay's transaction commits the row's delete: wait for both.
   const deadline = Date.now() + 10_000;
-  while (!(await q.getJob(message.jobId)) && Date.now() < deadline) await sleep(25);
+  while (!((await q.getJob(message.jobId)) && (await outboxRows()).length === 0) && Date.now() < deadline) await sleep(25);
   t.ok(await q.getJob(message.jobId), 'published on the notification');
-  t.same(await outboxRows(), []);
+  t.same(await outboxRows(), [], 'and removed from the outbox');
 });
 
 t.test('while Redis is unreachable the rows stay in the outbox, and a relay with Redis publishes them later', async (t) => {
