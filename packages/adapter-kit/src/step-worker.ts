@@ -175,6 +175,7 @@ export class StepWorker {
       step: job.step,
       attempt,
       replay: job.replay,
+      recovery: job.recovery,
       outcome,
       at: new Date().toISOString(),
       ...extra,

@@ -93,6 +93,11 @@ export const StepJob = z.object({
   input: z.record(z.string(), z.unknown()),
   /** How many times an operator replayed this step: events of an earlier generation are stale. */
   replay: z.number().int().min(0).default(0),
+  /**
+   * The reconciler's republication this job is (0: the step's first publication). Only the job ids
+   * differ: BullMQ keeps a finished job for a while and ignores an add under its id.
+   */
+  recovery: z.number().int().min(0).default(0),
 });
 export type StepJob = z.infer<typeof StepJob>;
 
@@ -106,6 +111,8 @@ export const StepEvent = z.object({
   step: StepName,
   attempt: z.number().int().min(1),
   replay: z.number().int().min(0).default(0),
+  /** The step job's `recovery`, so that a republished step's events are not taken for its first job's. */
+  recovery: z.number().int().min(0).default(0),
   outcome: StepOutcome,
   result: z.record(z.string(), z.unknown()).optional(),
   reasonCode: z.string().optional(),
@@ -116,11 +123,18 @@ export const StepEvent = z.object({
 });
 export type StepEvent = z.infer<typeof StepEvent>;
 
-/** Deterministic BullMQ job ids: adding the same step twice while it exists is a no-op. */
+const recoverySuffix = (recovery: number) => (recovery > 0 ? `.c${recovery}` : '');
+
+/**
+ * Deterministic BullMQ job ids: adding the same step twice while it exists is a no-op. An operator's
+ * replay (`.r<n>`) and a reconciler's recovery (`.c<n>`) each take an id of their own, since BullMQ
+ * keeps finished jobs for a while and an add under a kept id would do nothing.
+ */
 export const jobIds = {
-  step: (operationId: string, step: StepName, replay = 0) => `${operationId}.${step}${replay > 0 ? `.r${replay}` : ''}`,
-  event: (e: Pick<StepEvent, 'operationId' | 'step' | 'attempt' | 'outcome' | 'replay'>) =>
-    `${e.operationId}.${e.step}.${e.replay}.${e.attempt}.${e.outcome}`,
+  step: (operationId: string, step: StepName, replay = 0, recovery = 0) =>
+    `${operationId}.${step}${replay > 0 ? `.r${replay}` : ''}${recoverySuffix(recovery)}`,
+  event: (e: Pick<StepEvent, 'operationId' | 'step' | 'attempt' | 'outcome' | 'replay'> & { recovery?: number }) =>
+    `${e.operationId}.${e.step}.${e.replay}.${e.attempt}.${e.outcome}${recoverySuffix(e.recovery ?? 0)}`,
 };
 
 /** Results each step returns on success. */

@@ -23,6 +23,8 @@ export interface OperationRow {
   result: Record<string, unknown>;
   reason_code: string | null;
   reason_detail: string | null;
+  /** How many times the reconciler republished the operation's current step. */
+  recoveries: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -86,7 +88,7 @@ export const succeeded = (steps: readonly StepRow[], step: StepName) => steps.so
 export const idempotencyKeyFor = (operationId: string, step: StepName) => `${operationId}:${step}`;
 
 /** The outbox message that asks the step's adapter to do it; validated before it is written. */
-export function jobMessage(operationId: string, correlationId: string, step: StepName, input: Record<string, unknown>, replay = 0): OutboxMessage {
+export function jobMessage(operationId: string, correlationId: string, step: StepName, input: Record<string, unknown>, replay = 0, recovery = 0): OutboxMessage {
   const payload = StepJob.parse({
     operationId,
     correlationId,
@@ -94,12 +96,14 @@ export function jobMessage(operationId: string, correlationId: string, step: Ste
     idempotencyKey: idempotencyKeyFor(operationId, step),
     input: StepInputs[step].parse(input),
     replay,
+    recovery,
   });
-  return { queue: systemOf(step), name: step, jobId: jobIds.step(operationId, step, replay), payload };
+  return { queue: systemOf(step), name: step, jobId: jobIds.step(operationId, step, replay, recovery), payload };
 }
 
-export async function stepMessage(flow: FlowDefinition, tx: PoolClient, op: OperationRow, step: StepName, replay = 0): Promise<OutboxMessage> {
-  return jobMessage(op.id, op.correlation_id, step, await flow.input(tx, op, step), replay);
+/** The step's job; `recovery` > 0 when the reconciler republishes it (a job id of its own, the same idempotency key). */
+export async function stepMessage(flow: FlowDefinition, tx: PoolClient, op: OperationRow, step: StepName, replay = 0, recovery = 0): Promise<OutboxMessage> {
+  return jobMessage(op.id, op.correlation_id, step, await flow.input(tx, op, step), replay, recovery);
 }
 
 /** The first step not yet succeeded, in order. */
@@ -246,7 +250,9 @@ export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, Fl
   );
   const live = rows.filter((op) => flows.has(op.kind));
   if (live.length === 0) return [];
-  await enqueue(tx, await Promise.all(live.map((op) => stepMessage(flows.get(op.kind)!, tx, op, op.current_step, op.current_replays))));
+  // Under a job id of its own: the step's earlier job may still be kept in Redis, finished, and an
+  // add under its id would do nothing. The partner's idempotency key stays the step's.
+  await enqueue(tx, await Promise.all(live.map((op) => stepMessage(flows.get(op.kind)!, tx, op, op.current_step, op.current_replays, op.recoveries + 1))));
   const ids = live.map((r) => r.id);
   await tx.query(
     `WITH bumped AS (UPDATE operations SET recoveries = recoveries + 1, updated_at = now() WHERE id = ANY($1::uuid[]))

@@ -79,7 +79,7 @@ export async function applyAdmission(tx: PoolClient, flows: ReadonlyMap<string, 
       return refused('accident_dates_apart', `The farmer's open case ${open.id} is for an accident on ${open.request.accidentDate}, not ${e.accidentDate}.`, open.id);
     }
     const res = await applyStepEvent(tx, flows, {
-      operationId: open.id, correlationId: open.correlation_id, step: 'hospital.await_admission', attempt: 1, replay: 0,
+      operationId: open.id, correlationId: open.correlation_id, step: 'hospital.await_admission', attempt: 1, replay: 0, recovery: 0,
       outcome: 'succeeded', result: admission, durationMs: 0, at: e.receivedAt,
     });
     if (res.effect !== 'applied') return { outcome: 'duplicate', operationId: open.id };
@@ -133,7 +133,7 @@ export async function applyDischarge(
     return refused('discharged_before_admitted', `The discharge (${e.dischargedAt}) is earlier than the admission (${c.result.admittedAt}).`, c.id);
   }
   const res = await applyStepEvent(tx, flows, {
-    operationId: c.id, correlationId: c.correlation_id, step: 'hospital.await_discharge', attempt: 1, replay: 0,
+    operationId: c.id, correlationId: c.correlation_id, step: 'hospital.await_discharge', attempt: 1, replay: 0, recovery: 0,
     outcome: 'succeeded', result: { dischargedAt: e.dischargedAt, bill: e.bill }, durationMs: 0, at: e.receivedAt,
   });
   if (res.effect === 'operation_closed') return refused('case_closed', `The case ${c.id} is already ${res.status}.`, c.id);
