@@ -28,11 +28,13 @@ export interface Tally {
   completed: number;
   lost: number;
   duplicated: number;
-  /** Operations not terminal at the end of the drain. */
+  /** Operations not terminal at the end of the drain: still moving, neither completed nor lost. */
   unfinished: number;
   byStatus: Record<string, number>;
-  /** Accepted operations not completed, with why. */
+  /** Accepted operations that ended (or vanished) without completing, with why. */
   lostIds: { id: string; kind: string; status: string; why: string }[];
+  /** Accepted operations not terminal yet, with where they are. */
+  unfinishedIds: { id: string; kind: string; status: string; why: string }[];
   duplicates: { kind: string; key: string; count: number; where: 'partner' | 'ledger' }[];
 }
 
@@ -55,8 +57,9 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 /**
  * Counts, for the accepted operations, what the gateway's ledger and the simulated BPJS say: an
  * operation is completed when the ledger shows it succeeded and BPJS holds it under the same
- * request (the farmer under the ledger's KPJ; the posting under the operation's requestId);
- * duplicated when BPJS holds a farmer or a contribution's KPJ more than once, or the ledger holds
+ * request (the farmer under the ledger's KPJ; the posting under the operation's requestId); lost
+ * when it is missing from the ledger, ended otherwise, or succeeded without BPJS holding it;
+ * unfinished (neither) while it is not terminal; duplicated when BPJS holds a farmer or a contribution's KPJ more than once, or the ledger holds
  * more than one operation of a kind for a farmer.
  */
 export async function tally(pool: Pool, simUrl: string, ids: readonly string[]): Promise<Tally> {
@@ -67,16 +70,19 @@ export async function tally(pool: Pool, simUrl: string, ids: readonly string[]):
   const participants = groupBy(await simList<Participant>(simUrl, '/_sim/bpjs/participants'), (p) => p.nik);
   const postings = groupBy(await simList<Posting>(simUrl, '/_sim/bpjs/contributions'), (p) => p.kpj);
 
-  const t: Tally = { accepted: ids.length, completed: 0, lost: 0, duplicated: 0, unfinished: 0, byStatus: {}, lostIds: [], duplicates: [] };
+  const t: Tally = { accepted: ids.length, completed: 0, lost: 0, duplicated: 0, unfinished: 0, byStatus: {}, lostIds: [], unfinishedIds: [], duplicates: [] };
   const found = new Set(rows.map((r) => r.id));
   for (const id of ids) if (!found.has(id)) t.lostIds.push({ id, kind: '?', status: 'missing', why: 'answered 202 but not in the ledger' });
 
   for (const op of rows) {
     t.byStatus[`${op.kind}:${op.status}`] = (t.byStatus[`${op.kind}:${op.status}`] ?? 0) + 1;
-    if (!TERMINAL.includes(op.status)) t.unfinished++;
     const atPartner = op.kind === 'registration' ? participants.get(op.nik) ?? [] : postings.get(op.kpj ?? '') ?? [];
     if (atPartner.length > 1) {
       t.duplicates.push({ kind: op.kind, key: op.kind === 'registration' ? `nik ${op.nik}` : `kpj ${op.kpj}`, count: atPartner.length, where: 'partner' });
+    }
+    if (!TERMINAL.includes(op.status)) {
+      t.unfinishedIds.push({ id: op.id, kind: op.kind, status: op.status, why: `ledger status ${op.status}` });
+      continue;
     }
     let why: string | null = null;
     if (op.status !== SUCCEEDED[op.kind]) why = `ledger status ${op.status}`;
@@ -94,6 +100,7 @@ export async function tally(pool: Pool, simUrl: string, ids: readonly string[]):
   for (const r of twice.rows) t.duplicates.push({ kind: r.kind, key: `nik ${r.nik}`, count: Number(r.n), where: 'ledger' });
 
   t.lost = t.lostIds.length;
+  t.unfinished = t.unfinishedIds.length;
   t.duplicated = t.duplicates.length;
   return t;
 }
@@ -165,8 +172,8 @@ type Credit = { reference: string };
  * Counts the hospital stays started against the ledger and the simulated partners: a stay is
  * completed when its case (found by encounterId) is `paid` in the ledger, BPJS holds its claimRef
  * exactly once, and the bank made exactly one transfer to the hospital (the PLKK case id in the
- * remark) and e-Kartu Tani exactly one card credit; lost = started − completed (a stay whose case
- * never appeared included). Duplicated: a farmer with more than one case, a claimRef BPJS holds
+ * remark) and e-Kartu Tani exactly one card credit; unfinished while its case has not appeared or is
+ * not terminal; lost when its case ended otherwise or a partner does not hold it once. Duplicated: a farmer with more than one case, a claimRef BPJS holds
  * more than once, more than one hospital transfer or card credit for a case, more than one PLKK
  * case for an encounter.
  */
@@ -177,11 +184,10 @@ export async function tallyClaims(pool: Pool, simUrl: string, stays: readonly St
   const transfers = groupBy(await simList<Transfer>(simUrl, '/_sim/bank/transfers'), (x) => /SUTASOMA JKK (\S+)/.exec(x.remark ?? '')?.[1] ?? '');
   const credits = groupBy(await simList<Credit>(simUrl, '/_sim/ekartutani/credits'), (x) => x.reference.split(':')[0] ?? '');
 
-  const t: Tally = { accepted: stays.length, completed: 0, lost: 0, duplicated: 0, unfinished: 0, byStatus: {}, lostIds: [], duplicates: [] };
+  const t: Tally = { accepted: stays.length, completed: 0, lost: 0, duplicated: 0, unfinished: 0, byStatus: {}, lostIds: [], unfinishedIds: [], duplicates: [] };
   const byEncounter = groupBy(cases.filter((c) => c.encounter_id), (c) => c.encounter_id!);
   for (const c of cases) {
     t.byStatus[`jkk_claim:${c.status}`] = (t.byStatus[`jkk_claim:${c.status}`] ?? 0) + 1;
-    if (!CLAIM_TERMINAL.includes(c.status)) t.unfinished++;
     const atBpjs = bpjs.get(c.id)?.length ?? 0;
     const toHospital = c.plkk_case_id ? transfers.get(c.plkk_case_id)?.length ?? 0 : 0;
     const credited = credits.get(c.id)?.length ?? 0;
@@ -194,19 +200,24 @@ export async function tallyClaims(pool: Pool, simUrl: string, stays: readonly St
     if (atPlkk > 1) t.duplicates.push({ kind: 'jkk_claim', key: `PLKK cases of encounter ${s.encounterId}`, count: atPlkk, where: 'partner' });
     const found = byEncounter.get(s.encounterId) ?? [];
     const c = found[0];
+    if (!c || !CLAIM_TERMINAL.includes(c.status)) {
+      const where = c ? `ledger status ${c.status}` : 'the hospital stay started but no case in the ledger carries its encounter yet';
+      t.unfinishedIds.push({ id: c?.id ?? `encounter ${s.encounterId}`, kind: 'jkk_claim', status: c?.status ?? 'missing', why: where });
+      continue;
+    }
     let why: string | null = null;
-    if (!c) why = 'the hospital stay started but no case in the ledger carries its encounter';
-    else if (c.status !== 'paid') why = `ledger status ${c.status}`;
+    if (c.status !== 'paid') why = `ledger status ${c.status}`;
     else if ((bpjs.get(c.id)?.length ?? 0) !== 1) why = `BPJS holds the claim ${bpjs.get(c.id)?.length ?? 0} times`;
     else if (!c.plkk_case_id || (transfers.get(c.plkk_case_id)?.length ?? 0) !== 1) why = `${c.plkk_case_id ? transfers.get(c.plkk_case_id)?.length ?? 0 : 'no PLKK case id, so no'} transfers to the hospital`;
     else if ((credits.get(c.id)?.length ?? 0) !== 1) why = `${credits.get(c.id)?.length ?? 0} card credits`;
-    if (why) t.lostIds.push({ id: c?.id ?? `encounter ${s.encounterId}`, kind: 'jkk_claim', status: c?.status ?? 'missing', why });
+    if (why) t.lostIds.push({ id: c.id, kind: 'jkk_claim', status: c.status, why });
     else t.completed++;
   }
   for (const [nik, of] of groupBy(cases, (c) => c.nik)) {
     if (of.length > 1) t.duplicates.push({ kind: 'jkk_claim', key: `nik ${nik}`, count: of.length, where: 'ledger' });
   }
   t.lost = t.lostIds.length;
+  t.unfinished = t.unfinishedIds.length;
   t.duplicated = t.duplicates.length;
   return t;
 }

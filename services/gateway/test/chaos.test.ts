@@ -15,8 +15,12 @@ const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 const ALL = ['partner-down', 'kill-adapter', 'kill-gateway', 'redis-restart', 'postgres-drop', 'webhooks'];
 const SCENARIOS = ALL.filter((s) => hasRedisServer || s !== 'redis-restart');
 
-// The harness's own budget (CHAOS_BUDGET_S) ends it before this timeout.
-t.setTimeout(240_000);
+// `npm test` runs this file alone, after the others. Run alone here it takes about 90 s; the budget
+// leaves room for a contended machine (the demo system and a busy core beside it), and the harness's
+// own budget (CHAOS_BUDGET_S) ends it, stopping what it started, well before this timeout. A
+// scenario the budget cuts short is reported INCONCLUSIVE, never as lost.
+const BUDGET_S = 420;
+t.setTimeout((BUDGET_S + 120) * 1000);
 
 const dir = await mkdtemp(join(tmpdir(), 'chaos-test-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -26,7 +30,7 @@ const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts'], {
   env: {
     ...process.env,
     CHAOS_ONLY: SCENARIOS.join(','), CHAOS_COUNT: '30', CHAOS_CONCURRENCY: '8', CHAOS_OUTAGE_S: '3',
-    CHAOS_DRAIN_S: '60', CHAOS_BUDGET_S: '170', CHAOS_RESULTS_DIR: dir,
+    CHAOS_DRAIN_S: '60', CHAOS_BUDGET_S: String(BUDGET_S), CHAOS_RESULTS_DIR: dir,
   },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
@@ -39,7 +43,7 @@ child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(
 const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
 
 interface ScenarioResult {
-  scenario: string; accepted: number; completed: number; lost: number; duplicated: number; pass: boolean; problems: string[];
+  scenario: string; verdict: 'PASS' | 'FAIL' | 'INCONCLUSIVE'; unfinished: number; accepted: number; completed: number; lost: number; duplicated: number; pass: boolean; problems: string[];
   claims: { started: number; completed: number; lost: number; duplicated: number } | null;
 }
 const file = (await readdir(dir)).find((f) => f.startsWith('chaos-') && f.endsWith('.json'));
@@ -52,13 +56,15 @@ for (const name of ALL) {
     const r = results.find((x) => x.scenario === name);
     t.ok(r, 'ran', { stdout });
     if (!r) return;
+    t.not(r.verdict, 'INCONCLUSIVE', 'the budget did not run out before the scenario could tell', { problems: r.problems });
     t.ok(r.claims && r.claims.started >= 8, `hospital stays started: ${r.claims?.started} (10 expected)`);
     t.ok(r.accepted >= 58, `accepted ${r.accepted} of 60 commands and 10 stays; 58 at least`);
     t.equal(r.lost, 0, 'lost 0');
     t.equal(r.duplicated, 0, 'duplicated 0');
+    t.equal(r.unfinished, 0, 'nothing still moving after the drain');
     t.equal(r.completed, r.accepted, 'every accepted operation completed');
     t.same({ lost: r.claims?.lost, duplicated: r.claims?.duplicated, completed: r.claims?.completed }, { lost: 0, duplicated: 0, completed: r.claims?.started },
       'every claim paid once: BPJS holds it once, one transfer to the hospital, one card credit');
-    t.ok(r.pass, 'PASS', { problems: r.problems });
+    t.equal(r.verdict, 'PASS', 'PASS', { problems: r.problems });
   });
 }
