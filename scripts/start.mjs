@@ -1,22 +1,42 @@
 #!/usr/bin/env node
-// `npm start`: installs what is missing, checks Redis and PostgreSQL, migrates, then runs the
-// gateway, the six adapters and the partner simulator in demo mode. Ctrl-C stops them all.
-import { spawn, spawnSync } from 'node:child_process';
+// `npm start`: installs what is missing, checks Redis and PostgreSQL, creates the database, builds
+// (quick when nothing changed), then runs the gateway (which migrates), the six adapters and the
+// partner simulator in demo mode, each as compiled JavaScript. Ctrl-C stops them all.
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bootstrap } from './bootstrap.mjs';
+import { build } from './build.mjs';
 import { ensureServices } from './services.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 bootstrap();
 const { redisUrl, databaseUrl } = await ensureServices({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/sutasoma', allowContainers: false });
 
-const tsx = `${root}node_modules/.bin/tsx`;
 const base = { ...process.env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-if (spawnSync(tsx, ['scripts/prepare-db.ts'], { cwd: root, stdio: 'inherit', env: base }).status !== 0) {
-  console.error('the database could not be prepared: see the message above');
-  process.exit(1);
+await createDatabase(databaseUrl);
+const built = build();
+console.log(`build: ${built.compiled} files compiled, ${built.fresh} up to date`);
+
+/** Creates the database named in the URL if it is missing; the gateway applies the migrations at its start. */
+async function createDatabase(url) {
+  const { default: pg } = await import('pg');
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const admin = new pg.Client({ connectionString: url.replace(/\/[^/?]*(\?|$)/, '/postgres$1') });
+  try {
+    await admin.connect();
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      console.log(`created database ${name}`);
+    }
+  } catch (err) {
+    console.error(`the database ${name} could not be prepared: ${err.message}`);
+    process.exit(1);
+  } finally {
+    await admin.end().catch(() => {});
+  }
 }
 
 const SIM = 'http://127.0.0.1:9090';
@@ -58,7 +78,7 @@ const pretty = process.env.LOG_FORMAT === 'json'
 const children = [];
 let stopping = false;
 for (const s of services) {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${s.name}/src/server.ts`], {
+  const child = spawn(process.execPath, ['--conditions=production', `services/${s.name}/dist/server.js`], {
     cwd: root,
     env: { ...base, ...s.env, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],

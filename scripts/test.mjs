@@ -30,6 +30,8 @@ function step(name, cmd, args) {
 }
 
 const checks = {
+  // The fault harness runs the services compiled, as npm start and the images do.
+  build: step('build (compiled JavaScript of every package and service)', 'node', ['scripts/build.mjs']),
   typecheck: step('type check (tsc --noEmit, every package)', pnpm[0], [...pnpm.slice(1), '-r', '--workspace-concurrency=2', 'typecheck']),
   scripts: step('type check (scripts)', 'node_modules/.bin/tsc', ['-p', 'scripts/tsconfig.json']),
   lint: step('lint', 'node_modules/.bin/eslint', ['--max-warnings=0', '.']),

@@ -37,6 +37,18 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Milliseconds to wait for /ready; default 30 s. */
   timeoutMs?: number;
+  /**
+   * Runs the compiled service (`dist/server.js` under the `production` export condition, as
+   * `npm start` and the images do; `npm run build` first) instead of its TypeScript through tsx.
+   */
+  compiled?: boolean;
+}
+
+/** Node's arguments that run a service: compiled JavaScript, or its TypeScript through tsx (tests). */
+export function serviceArgs(service: string, compiled: boolean): string[] {
+  return compiled
+    ? ['--conditions=production', `services/${service}/dist/server.js`]
+    : ['--import', 'tsx', `services/${service}/src/server.ts`];
 }
 
 /** Runs a service as its own process, as `npm start` does, and waits until it answers /health. */
@@ -47,8 +59,8 @@ export async function startServiceProcess(opts: StartOptions): Promise<ServicePr
   let log = '';
 
   const launch = async () => {
-    // One process, no tsx wrapper: a SIGKILL must kill the service itself, as a crash would.
-    child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', `services/${opts.service}/src/server.ts`], {
+    // One process, no wrapper: a SIGKILL must kill the service itself, as a crash would.
+    child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serviceArgs(opts.service, opts.compiled ?? false)], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env, PORT: String(port), HOST: '127.0.0.1', SIM_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
