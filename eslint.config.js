@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 const SERVICES = ['gateway', 'partner-sim', 'simluhtan-adapter', 'ekartutani-adapter', 'bpjs-adapter', 'plkk-adapter', 'bank-adapter', 'hospital-adapter'];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/.tap/**', 'results/**', 'openapi/**'] },
+  { ignores: ['**/node_modules/**', '**/.tap/**', '**/dist/**', 'results/**', 'openapi/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
