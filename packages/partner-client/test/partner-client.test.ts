@@ -48,8 +48,10 @@ function reply(res: ServerResponse, status: number, body?: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+// Generous by default: a local partner that answers must never be taken for a slow one on a busy
+// machine. Tests of the timeout itself set their own.
 function client(t: Test, opts: Partial<PartnerClientOptions> & { baseUrl: string }): PartnerClient {
-  const c = new PartnerClient({ system: 'bpjs', timeoutMs: 2_000, ...opts });
+  const c = new PartnerClient({ system: 'bpjs', timeoutMs: 10_000, ...opts });
   t.teardown(() => c.close());
   return c;
 }
@@ -65,7 +67,7 @@ async function failure(promise: Promise<unknown>): Promise<PartnerError> {
   }
 }
 
-async function until(what: string, done: () => boolean, timeoutMs = 5_000): Promise<void> {
+async function until(what: string, done: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -147,10 +149,13 @@ t.test('a 5xx or 429 rejects as PARTNER_5XX, retryable, with the status', async 
 t.test('a partner that does not answer in time rejects as PARTNER_TIMEOUT, retryable', async (t) => {
   const partner = await startPartner(t);
   partner.answer(() => { /* never answers */ });
-  const bpjs = client(t, { baseUrl: partner.url, timeoutMs: 150 });
-  const err = await failure(bpjs.send(register));
+  const bpjs = client(t, { baseUrl: partner.url, timeoutMs: 1_000 });
+  const pending = failure(bpjs.send(register));
+  // The partner records a request when it has read it, which may be after the client gave up.
+  await until('the request to reach the partner', () => partner.seen.length === 1);
+  const err = await pending;
   t.match(err, { code: 'PARTNER_TIMEOUT', retryable: true, status: undefined });
-  t.match(err.message, /150 ms/);
+  t.match(err.message, /1000 ms/);
   t.equal(partner.seen.length, 1, 'the request did reach the partner');
 });
 
@@ -190,14 +195,17 @@ t.test('snapshot reports the breaker state and the failure share of the window',
 
 t.test('after enough failures the breaker opens, refuses calls without reaching the partner, and a good probe closes it', async (t) => {
   const partner = await startPartner(t);
-  const bpjs = client(t, { baseUrl: partner.url, timeoutMs: 150, breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 300 } });
+  // The reset must outlast the few statements between opening and the refused call on a busy
+  // machine, or the breaker is half-open already; the timeout must let a prompt 500 through as a 500.
+  const bpjs = client(t, { baseUrl: partner.url, timeoutMs: 1_000, breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 3_000 } });
   const openedAt = bpjs.snapshot().lastChange;
 
   partner.answer((res) => reply(res, 503));
   for (let i = 0; i < 2; i++) await failure(bpjs.send(register));
   partner.answer(() => { /* a partner too slow to answer counts as failing too */ });
-  await failure(bpjs.send(register));
+  t.match(await failure(bpjs.send(register)), { code: 'PARTNER_TIMEOUT' });
   t.equal(bpjs.state, 'closed', 'three failures are under the volume threshold of four');
+  await until('the slow call to reach the partner', () => partner.seen.length === 3);
 
   partner.answer((res) => reply(res, 500));
   t.match(await failure(bpjs.send(register)), { code: 'PARTNER_5XX' });
@@ -207,7 +215,7 @@ t.test('after enough failures the breaker opens, refuses calls without reaching 
   t.equal(partner.seen.length, 4);
 
   const refused = await failure(bpjs.send(register));
-  t.match(refused, { code: 'BREAKER_OPEN', retryable: true, retryAfterMs: 300 });
+  t.match(refused, { code: 'BREAKER_OPEN', retryable: true, retryAfterMs: 3_000 });
   t.equal(partner.seen.length, 4, 'a refused call never reaches the partner');
 
   await until('the breaker to let a probe through', () => bpjs.state === 'half_open');
@@ -220,7 +228,7 @@ t.test('after enough failures the breaker opens, refuses calls without reaching 
 
 t.test('a probe that fails opens the breaker again at once', async (t) => {
   const partner = await startPartner(t);
-  const bpjs = client(t, { baseUrl: partner.url, breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 200 } });
+  const bpjs = client(t, { baseUrl: partner.url, breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 2_000 } });
   partner.answer((res) => reply(res, 500));
   await failure(bpjs.send(register));
   await failure(bpjs.send(register));

@@ -35,7 +35,7 @@ export interface StartOptions {
   env: Record<string, string>;
   /** Extra flags for node itself, e.g. --cpu-prof. */
   nodeArgs?: string[];
-  /** Milliseconds to wait for /ready; default 30 s. */
+  /** Milliseconds to wait for /health; default 90 s (six services starting at once through tsx on a busy two-core machine). */
   timeoutMs?: number;
   /**
    * Runs the compiled service (`dist/server.js` under the `production` export condition, as
@@ -53,8 +53,11 @@ export function serviceArgs(service: string, compiled: boolean): string[] {
 
 /** Runs a service as its own process, as `npm start` does, and waits until it answers /health. */
 export async function startServiceProcess(opts: StartOptions): Promise<ServiceProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  // freePort closes the port it found: until the service binds it, anything else on the machine (a
+  // test file running beside this one, an outgoing connection) may take it. The first start then
+  // tries another port; a restart keeps its port, which others already know.
+  let port = await freePort();
+  let url = `http://127.0.0.1:${port}`;
   let child: ChildProcess;
   let log = '';
 
@@ -68,12 +71,13 @@ export async function startServiceProcess(opts: StartOptions): Promise<ServicePr
     const keep = (chunk: Buffer) => { log = (log + chunk.toString()).slice(-20_000); };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${opts.service} exited with ${child.exitCode}:\n${log}`);
       try {
         const res = await fetch(`${url}/health`);
-        if (res.ok) return;
+        // The service's own name: not another service that took the port before this one could.
+        if (res.ok && ((await res.json()) as { service?: string }).service === opts.service && child.exitCode === null) return;
       } catch { /* not listening yet */ }
       await sleep(100);
     }
@@ -91,6 +95,16 @@ export async function startServiceProcess(opts: StartOptions): Promise<ServicePr
     clearTimeout(force);
   };
 
-  await launch();
+  for (let tries = 1; ; tries++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      if (tries >= 5 || !/EADDRINUSE/.test(log)) throw err;
+      port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      log = '';
+    }
+  }
   return { name: opts.service, url, port, output: () => log, kill, restart: launch };
 }

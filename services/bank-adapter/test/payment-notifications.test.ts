@@ -107,7 +107,9 @@ t.test('a payment is acknowledged only once the gateway applied it: until then t
   const prefix = `${queues.prefix}-handover`;
   const strict = await buildApp(loadConfig({
     ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: bankKeyPair().privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
-    WEBHOOK_HANDOVER_MS: '500',
+    // Long enough for a gateway worker that has just started to take the job and apply it on a busy
+    // machine; the first delivery below waits this long for nothing before its 503.
+    WEBHOOK_HANDOVER_MS: '3000',
   }));
   await strict.ready();
   t.teardown(() => strict.close());
@@ -133,6 +135,7 @@ t.test('a payment is acknowledged only once the gateway applied it: until then t
     await deleteKeys(connection, `${prefix}:*`);
     await connection.quit();
   });
+  await gateway.waitUntilReady();
   const again = await send();
   t.equal(again.statusCode, 200, 'the bank\'s retry is acknowledged once applied');
   t.same(applied, [paid], 'applied once, though delivered twice');

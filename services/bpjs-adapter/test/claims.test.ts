@@ -10,8 +10,12 @@ import { loadConfig } from '../src/config.ts';
 
 // The simulator as BPJS (a process of its own), this adapter in-process on a real port so BPJS's
 // decision webhooks reach it, and the queues of this file's prefix.
+// BPJS decides a claim this long after it was submitted. It must outlast the time this test takes to
+// see a submission succeed and put BPJS down (a poll of the events queue and a call to the
+// simulator), which on a busy machine is far more than a fast one's few milliseconds.
+const DECISION_DELAY_MS = 2_000;
 const queues = createTestPrefix();
-const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BPJS_DECISION_DELAY_MS: '150', SIM_BPJS_WEBHOOK_BACKOFF_MS: '100' } });
+const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BPJS_DECISION_DELAY_MS: String(DECISION_DELAY_MS), SIM_BPJS_WEBHOOK_BACKOFF_MS: '100' } });
 const app = await buildApp(loadConfig({
   ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PARTNER_BASE_URL: `${sim.url}/bpjs`,
   RETRY_BASE_MS: '100', RETRY_MAX_MS: '300', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000', PARTNER_TIMEOUT_MS: '1000',
@@ -132,7 +136,11 @@ t.test('BPJS down while the claim is submitted and again while it is decided: on
   await simCall('DELETE', '/_sim/faults');
   t.match(await finalOf(input.claimRef, 'bpjs.submit_claim'), { outcome: 'succeeded' }, 'submitted once BPJS is back');
   await simCall('POST', '/_sim/faults', { system: 'bpjs', mode: 'down' });
-  await sleep(600);
+  const atBpjs = async () => ((await simCall('GET', `/_sim/bpjs/claims?claimRef=${input.claimRef}`)) as { items: { status: string; decisions: unknown[] }[] }).items[0]!;
+  t.match(await atBpjs(), { status: 'DIAJUKAN', decisions: [] }, 'BPJS went down before deciding');
+  // Nothing signals a decision that was not made: wait past the time BPJS would have decided.
+  await sleep(DECISION_DELAY_MS + 1_000);
+  t.match(await atBpjs(), { status: 'DIAJUKAN', decisions: [] }, 'BPJS decides nothing while down');
   t.same(await eventsOf(input.claimRef, 'bpjs.await_decision'), [], 'no decision while BPJS is down');
   await simCall('DELETE', '/_sim/faults');
   t.match(await finalOf(input.claimRef, 'bpjs.await_decision'), { outcome: 'succeeded', result: { decision: 'approved' } });

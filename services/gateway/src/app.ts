@@ -87,7 +87,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   await app.register(contributionRoutes, { pool, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
   await app.register(claimRoutes, { pool, rules: claims, onAccepted: kick });
   await app.register(participantRoutes, { pool, rules: contributionRules(config) });
-  await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, onReplayed: kick });
+  await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, adapterTimeoutMs: config.ADAPTER_PROBE_TIMEOUT_MS, onReplayed: kick });
   await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S });
   await app.register(reportRoutes, { pool, rules: contributionRules(config), weights: config.RANKING_WEIGHTS, followUpDays: config.FOLLOW_UP_DAYS });
   await reviewPage(app, { demoPassword, ttlSeconds: config.TOKEN_TTL_S });

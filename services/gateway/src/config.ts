@@ -70,6 +70,8 @@ export const ConfigSchema = z.object({
   /** Where each adapter answers, for the ops view of their breakers: `system=url,…`. */
   ADAPTER_URLS: z.string().default('simluhtan=http://127.0.0.1:8081,ekartutani=http://127.0.0.1:8082,bpjs=http://127.0.0.1:8083,plkk=http://127.0.0.1:8084,bank=http://127.0.0.1:8085,hospital=http://127.0.0.1:8086')
     .transform((s) => Object.fromEntries(s.split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]))),
+  /** How long the ops view of the breakers waits for each adapter before showing it `unknown`. */
+  ADAPTER_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000),
   /** The monthly review: day of month and time (Asia/Makassar) the previous month's snapshot is produced. */
   REVIEW_DAY: z.coerce.number().int().min(1).max(28).default(5),
   REVIEW_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('00:30'),

@@ -26,7 +26,7 @@ const admit = async (t: Test, nik: string, extra: Record<string, unknown> = {}) 
 };
 const caseOf = (encounterId: string) => waitFor(
   async () => (await flow.get('/ops/intake?limit=500', ops)).body.items.find((i: any) => i.partnerRef?.endsWith(`/${encounterId}`) && i.type === 'hospital.admission'),
-  (i) => i !== undefined, { timeoutMs: 15_000, what: `the admission of ${encounterId}` },
+  (i) => i !== undefined, { timeoutMs: 30_000, what: `the admission of ${encounterId}` },
 ).then((i) => i.operationId as string);
 const transfers = async () => (await json(await flow.sim('GET', '/_sim/bank/transfers'))).items as any[];
 
@@ -83,12 +83,21 @@ t.test('the agent reports the accident, the hospital admits the farmer: one case
 
 t.test('BPJS down while the claim is submitted, and its decision webhook sent twice: one claim, one decision, one payout each', async (t) => {
   await flow.sim('PUT', '/_sim/bpjs/claims/webhook-faults', { duplicate: true });
-  t.teardown(async () => { await flow.sim('DELETE', '/_sim/bpjs/claims/webhook-faults'); await flow.sim('DELETE', '/_sim/faults?system=bpjs'); });
-  const { encounterId } = await admit(t, second!.nik, { dischargeAfterMs: 2000 });
+  t.teardown(async () => {
+    await flow.sim('DELETE', '/_sim/bpjs/claims/webhook-faults');
+    await flow.sim('DELETE', '/_sim/faults?system=bpjs');
+    await flow.sim('DELETE', '/_sim/hospital/webhook-faults');
+  });
+  const { encounterId } = await admit(t, second!.nik, { dischargeAfterMs: 6_000 });
   const id = await caseOf(encounterId);
+  // The hospital holds its next notification, the discharge, until BPJS is down: a discharge that came
+  // while the guarantee was still being arranged (a busy machine) would let the claim be submitted,
+  // and in_treatment pass, before this test put BPJS down.
+  await flow.sim('PUT', '/_sim/hospital/webhook-faults', { outOfOrder: true });
   await waitFor(() => claim(id), (c) => c.status === 'in_treatment', { timeoutMs: 30_000, what: 'the guarantee' });
   // BPJS goes down before the discharge: submitting the claim fails until it is back.
   await flow.sim('POST', '/_sim/faults', { system: 'bpjs', mode: 'down' });
+  await flow.sim('DELETE', '/_sim/hospital/webhook-faults');
   await waitFor(() => claim(id), (c) => c.steps.some((s: any) => s.name === 'bpjs.submit_claim' && s.attempts >= 2), { timeoutMs: 30_000, what: 'failed submissions' });
   await flow.sim('DELETE', '/_sim/faults?system=bpjs');
   const c = await settled(id);

@@ -6,7 +6,10 @@ import { lalabataFarmer, startGateway } from './helpers.ts';
 
 // The claim API and the hospital's reports on their own: no partner runs, so every case stays at
 // its first step; what is checked here is what the gateway accepts, refuses, merges and shows.
-const gw = await startGateway(t, { INTAKE_ORDER_WAIT_MS: '300' });
+// A discharge waits up to 3 s for its admission: long enough that an admission sent right after it is
+// applied first on a busy machine, short enough that one never sent is refused soon.
+const ORDER_WAIT_MS = 3_000;
+const gw = await startGateway(t, { INTAKE_ORDER_WAIT_MS: String(ORDER_WAIT_MS) });
 const agent = gw.token('demo-agent');
 const ops = gw.token('demo-ops');
 const intake = new Queue(GATEWAY_INTAKE_QUEUE, { connection: gw.queues.redis, prefix: gw.queues.prefix });
@@ -51,12 +54,13 @@ async function notify(e: Partial<IntakeEvent> & { type: IntakeEvent['type']; nik
   const data = e.type === 'hospital.admission'
     ? { ...base, admittedAt: new Date(Date.now() - 3_600_000).toISOString(), accidentDate: todayInSoppeng(), description: 'jatuh dari pematang sawah', ...e }
     : { ...base, dischargedAt: new Date().toISOString(), bill: { billId: 'INV-1', currency: 'IDR', total: 1_500_000, lines: [{ code: 'R1', description: 'rawat inap', amount: 1_500_000 }] }, ...e };
-  await intake.add(e.type, data, { jobId: `hospital.${id}`, attempts: 20, backoff: { type: 'fixed', delay: 100 } });
+  // Retries that outlast the order wait: a discharge is retried while it waits for its admission.
+  await intake.add(e.type, data, { jobId: `hospital.${id}`, attempts: Math.ceil((ORDER_WAIT_MS * 3) / 100), backoff: { type: 'fixed', delay: 100 } });
   return id;
 }
 const intakeOf = (deliveryId: string) => waitFor(
   async () => (await get('/ops/intake?limit=500', ops)).body.items.find((i: { deliveryId: string }) => i.deliveryId === deliveryId),
-  (i) => i !== undefined, { timeoutMs: 15_000, what: `intake of ${deliveryId}` },
+  (i) => i !== undefined, { timeoutMs: 30_000, what: `intake of ${deliveryId}` },
 );
 t.teardown(() => intake.close());
 

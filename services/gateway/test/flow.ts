@@ -37,7 +37,9 @@ export async function startFlow(t: Test, opts: { gatewayEnv?: Record<string, str
   const partners = await startPartners(queues.prefix, opts.adapterEnv, { ...(opts.claims ? { claims: true } : {}), ...(opts.simEnv ? { simEnv: opts.simEnv } : {}) });
   t.teardown(() => partners.stop());
   const adapterUrls = Object.entries(partners.adapters).map(([system, p]) => `${system}=${p!.url}`).join(',');
-  const gw = await startGateway(t, { ADAPTER_URLS: adapterUrls, ...opts.gatewayEnv }, queues);
+  // The ops view of the breakers asks each adapter process; on a busy machine one may take more than
+  // the production second to answer, which is not what any test here is about.
+  const gw = await startGateway(t, { ADAPTER_URLS: adapterUrls, ADAPTER_PROBE_TIMEOUT_MS: '15000', ...opts.gatewayEnv }, queues);
   const agent = gw.token('demo-agent');
   const sim = (method: string, path: string, body?: unknown) => fetch(`${partners.sim.url}${path}`, {
     method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
@@ -54,7 +56,7 @@ export async function startFlow(t: Test, opts: { gatewayEnv?: Record<string, str
       return { id: res.json().id, status: res.statusCode };
     },
     registration: async (id) => (await gw.app.inject({ url: `/v1/registrations/${id}`, headers: { authorization: `Bearer ${agent}` } })).json(),
-    settled: (id, timeoutMs = 20_000) => waitFor(() => flow.registration(id), (r) => ['registered', 'rejected', 'failed'].includes(r.status), { timeoutMs, what: `registration ${id} to settle` }),
+    settled: (id, timeoutMs = 45_000) => waitFor(() => flow.registration(id), (r) => ['registered', 'rejected', 'failed'].includes(r.status), { timeoutMs, what: `registration ${id} to settle` }),
     get: async (url, token = agent) => {
       const res = await gw.app.inject({ url, headers: { authorization: `Bearer ${token}` } });
       return { status: res.statusCode, body: res.json() };

@@ -25,6 +25,8 @@ export async function startGateway(t: Test, env: Record<string, string> = {}, qu
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'warn',
     RELAY_POLL_MS: '200',
+    // No adapter of `npm start` (ports 8081-8086) is ever asked anything: flows give their own.
+    ADAPTER_URLS: '',
     ...env,
   });
   const app = await buildApp(config);

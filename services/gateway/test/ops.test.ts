@@ -159,7 +159,7 @@ t.test('in a browser, an operator signs in, opens the queue dashboard and sees t
   await page.fill('#password', 'sutasoma-demo');
   await Promise.all([page.waitForURL(/\/ops\/queues/), page.click('button[type=submit]')]);
   await page.goto(`${address}/ops/queues/queue/bpjs?status=failed`);
-  await page.getByText(ids[0]!.slice(0, 8), { exact: false }).first().waitFor({ timeout: 15_000 });
+  await page.getByText(ids[0]!.slice(0, 8), { exact: false }).first().waitFor({ timeout: 30_000 });
   const text = await page.textContent('body');
   for (const id of ids) t.match(text, id.slice(0, 8), `failed job of ${id.slice(0, 8)} is shown`);
 });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { waitFor } from '@sutasoma/testing';
 import { startFlow } from './flow.ts';
 
 const flow = await startFlow(t, { adapterEnv: { LOG_LEVEL: 'debug' } });
@@ -59,6 +60,10 @@ t.test('an operator can follow one registration through every adapter\'s log, an
   const { id } = await flow.register(farmer!);
   t.equal((await flow.settled(id)).status, 'registered');
   for (const adapter of [flow.partners.adapters.simluhtan, flow.partners.adapters.ekartutani, flow.partners.adapters.bpjs]) {
+    // An adapter logs "step done" after it published the event the gateway settled on, and its output
+    // reaches this process through a pipe: wait for that last line of the step, then read everything.
+    await waitFor(async () => adapter.output(), (out) => out.split('\n').some((l) => l.includes(id) && l.includes('"step done"')),
+      { what: `${adapter.name}'s "step done" line for ${id}` });
     const lines = adapter.output().split('\n').filter((l) => l.includes(id));
     t.ok(lines.length >= 1, `${adapter.name} logged the registration's operationId`);
     t.ok(lines.every((l) => JSON.parse(l).correlationId), `${adapter.name} lines carry the correlation id`);

@@ -56,7 +56,7 @@ t.test('in a browser, a supervisor signs in, opens /review, picks the month and 
 
   await page.fill('#period', period);
   await page.selectOption('#bpp', lalabata);
-  await page.waitForSelector(`body[data-loaded="${period}|${lalabata}"]`, { timeout: 15_000 });
+  await page.waitForSelector(`body[data-loaded="${period}|${lalabata}"]`, { timeout: 30_000 });
   for (const field of ['registrations', 'activeParticipants', 'contributions', 'contributionsAmount', 'inArrears', 'lapsed', 'agentFees']) {
     t.equal(await page.getAttribute(`#fig-${field}`, 'data-value'), String(api.totals[field]), `${field} on the page is the API's`);
   }

@@ -11,7 +11,8 @@ const queues = createTestPrefix();
 const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_HOSPITAL_DISCHARGE_AFTER_MS: '300', SIM_HOSPITAL_WEBHOOK_BACKOFF_MS: '50' } });
 const app = await buildApp(loadConfig({
   ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
-  PARTNER_BASE_URL: `${sim.url}/hospital`, RETRY_BASE_MS: '50', RETRY_MAX_MS: '200', RETRY_ATTEMPTS: '4',
+  // Attempts enough to outlast the hospital outage below however slowly this machine runs.
+  PARTNER_BASE_URL: `${sim.url}/hospital`, RETRY_BASE_MS: '50', RETRY_MAX_MS: '200', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000',
   // No gateway runs here: what reaches the intake queue is read from it, not waited for.
   WEBHOOK_HANDOVER_MS: '0',
 }));
@@ -104,8 +105,13 @@ t.test('a notice for an encounter the hospital does not know is rejected with a 
 
 t.test('while the hospital is down the step retries, and succeeds once it is back', async (t) => {
   const stay = await simCall('POST', '/_sim/hospital/scenarios', { nik: farmer.nik, dischargeAfterMs: 60_000 });
-  await simCall('POST', '/_sim/faults', { system: 'hospital', mode: 'error', status: 503, durationMs: 300 });
-  const res = await steps.run('hospital.notify_guarantee', guarantee(stay.encounterId));
-  t.equal(res.event.outcome, 'succeeded');
-  t.ok(res.all.some((e) => e.outcome === 'attempt_failed' && e.errorCode === 'PARTNER_5XX'));
+  // Down until a failed attempt has been seen, not for a fixed 300 ms (which a fast machine's four
+  // attempts could outrun, and a slow machine's first attempt could miss).
+  await simCall('POST', '/_sim/faults', { system: 'hospital', mode: 'error', status: 503 });
+  const op = await steps.add('hospital.notify_guarantee', guarantee(stay.encounterId));
+  await waitFor(() => steps.eventsOf(op, 'hospital.notify_guarantee'), (evs) => evs.some((e) => e.outcome === 'attempt_failed'), { what: 'a failed attempt' });
+  await simCall('DELETE', '/_sim/faults?system=hospital');
+  const [res] = await steps.finals(op, 'hospital.notify_guarantee');
+  t.equal(res!.outcome, 'succeeded');
+  t.ok((await steps.eventsOf(op, 'hospital.notify_guarantee')).some((e) => e.outcome === 'attempt_failed' && e.errorCode === 'PARTNER_5XX'));
 });

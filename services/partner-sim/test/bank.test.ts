@@ -69,7 +69,9 @@ t.test('a configured public key replaces the demo key pair', async (t) => {
 });
 
 t.test('transactions: bearer token and HMAC-SHA512 signature, refused with 401 and the service code', async (t) => {
-  const app = await startSim(t, { SIM_BANK_TOKEN_TTL_S: '1' });
+  // The default token lifetime: every call below must be judged on its signature, never on a token
+  // that ran out while a busy machine was slow. Expiry has a simulator of its own at the end.
+  const app = await startSim(t);
   const bank = await bankClient(app);
 
   const created = await bank.call(CREATE_VA, vaBody('1001', 'trx-sig-1'));
@@ -113,8 +115,10 @@ t.test('transactions: bearer token and HMAC-SHA512 signature, refused with 401 a
   const partner = await bank.call(CREATE_VA, vaBody('1004', 'trx-sig-4'), { headers: { 'x-partner-id': 'other' } });
   t.equal(partner.status, 401, 'X-PARTNER-ID must be the client id');
 
+  const shortLived = await bankClient(await startSim(t, { SIM_BANK_TOKEN_TTL_S: '1' }));
+  // Issued for one second: 1.1 s after the answer that carried it, it has expired, however slow the machine.
   await sleep(1100);
-  const expired = await bank.call(CREATE_VA, vaBody('1005', 'trx-sig-5'));
+  const expired = await shortLived.call(CREATE_VA, vaBody('1005', 'trx-sig-5'));
   t.same(expired.body, { responseCode: '4012700', responseMessage: 'Unauthorized. Invalid token' }, 'an expired token');
 });
 
@@ -183,10 +187,12 @@ t.test('paying a VA: once, never after expiry, never an unknown one', async (t) 
   t.equal(next.status, 200, 'a paid VA number may carry the next bill');
   t.equal((await pay('888994001', { amount: 20000 })).json<{ paidAmount: { value: string } }>().paidAmount.value, '20000.00', 'another amount');
 
-  // SNAP timestamps are whole seconds; a fraction is ISO 8601 too and keeps this test short.
-  const shortLived = await bank.call(CREATE_VA, { ...vaBody('4002', 'trx-pay-3'), expiredDate: new Date(Date.now() + 300).toISOString() });
+  // SNAP timestamps are whole seconds; a fraction is ISO 8601 too and keeps this test short. Two
+  // seconds, so that the bank still takes the VA on a busy machine; then wait until it has passed.
+  const expiresAt = Date.now() + 2_000;
+  const shortLived = await bank.call(CREATE_VA, { ...vaBody('4002', 'trx-pay-3'), expiredDate: new Date(expiresAt).toISOString() });
   t.equal(shortLived.status, 200);
-  await sleep(400);
+  await sleep(expiresAt - Date.now() + 100);
   t.equal((await pay('888994002')).statusCode, 410, 'expired');
   const vas = (await app.inject({ url: '/_sim/bank/vas?trxId=trx-pay-3' })).json<{ items: { status: string }[] }>();
   t.equal(vas.items[0]?.status, 'EXPIRED');

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { ServiceApp } from '@sutasoma/service-kit';
 import { DEFAULT_BPJS_WEBHOOK_SECRET } from '../src/config.ts';
+import { waitFor } from '@sutasoma/testing';
 import { bpjsHeaders, farmers, sleep, startReceiver, startSim, type Received } from './helpers.ts';
 
 interface Envelope<T> {
@@ -56,9 +57,9 @@ function claimBody(p: { kpj: string; nik: string }, over: Record<string, unknown
   };
 }
 
-async function setup(t: Parameters<typeof startSim>[0]) {
+async function setup(t: Parameters<typeof startSim>[0], decisionDelayMs = 40) {
   const receiver = await startReceiver(t);
-  const app = await startSim(t, { SIM_BPJS_DECISION_DELAY_MS: '40', SIM_BPJS_WEBHOOK_BACKOFF_MS: '30' });
+  const app = await startSim(t, { SIM_BPJS_DECISION_DELAY_MS: String(decisionDelayMs), SIM_BPJS_WEBHOOK_BACKOFF_MS: '30' });
   const put = await app.inject({ method: 'PUT', url: '/_sim/bpjs/claims/webhook', payload: { url: receiver.url } });
   if (put.statusCode !== 200) throw new Error(`webhook url: ${put.statusCode}`);
   const submit = (body: object) => app.inject({ method: 'POST', url: '/bpjs/bpu/v1/klaim', headers: bpjsHeaders(), payload: body });
@@ -121,7 +122,10 @@ t.test('a claim is made once per requestId and decided by one signed webhook app
     claimRef: body.noReferensi, bpjsClaimId: made.noKlaim, decision: 'approved', approved: { hospital: 3_250_000, lostIncome: 2_000_000 },
   });
   t.match((await app.inject({ url: `/_sim/bpjs/claims?claimRef=${body.noReferensi}` })).json(), { items: [{ status: 'DISETUJUI', decisions: [{ decision: 'approved' }] }] });
-  await sleep(150);
+  // An approval is final (nothing decides the claim again) and a delivery that has ended is never
+  // sent again: once the webhooks have ended, the receiver has all it will ever get.
+  await waitFor(async () => (await app.inject({ url: `/_sim/bpjs/claims/webhooks?claimRef=${body.noReferensi}` })).json<{ items: { status: string }[] }>().items,
+    (items) => items.length > 0 && items.every((d) => d.status === 'delivered' || d.status === 'failed'), { what: 'the decision webhook to end' });
   t.equal(decisionsFor(body.noReferensi).length, 1, 'decided once');
 });
 
@@ -163,14 +167,20 @@ t.test('documents requested first, then approved once they came in', async (t) =
 });
 
 t.test('while BPJS is down nothing is decided; once it is back the decision is sent', async (t) => {
-  const { app, receiver, submit, decisionsFor } = await setup(t);
+  // BPJS must be put down before it decides: 40 ms after the submission is less than a busy machine
+  // may take between two requests, a second is not.
+  const decisionDelayMs = 1_000;
+  const { app, receiver, submit, decisionsFor } = await setup(t, decisionDelayMs);
   const p = await participant(app);
   const body = claimBody(p);
   await submit(body);
   await app.inject({ method: 'POST', url: '/_sim/faults', payload: { system: 'bpjs', mode: 'down' } });
-  await sleep(200);
+  const claim = async () => (await app.inject({ url: `/_sim/bpjs/claims?claimRef=${body.noReferensi}` })).json();
+  t.match(await claim(), { items: [{ status: 'DIAJUKAN', decisions: [] }] }, 'down before the decision was due');
+  // Nothing signals a decision not made: wait past the time it was due.
+  await sleep(decisionDelayMs + 500);
   t.equal(receiver.received.length, 0, 'no decision while down');
-  t.match((await app.inject({ url: `/_sim/bpjs/claims?claimRef=${body.noReferensi}` })).json(), { items: [{ status: 'DIAJUKAN' }] }, 'the claim waits');
+  t.match(await claim(), { items: [{ status: 'DIAJUKAN', decisions: [] }] }, 'the claim waits');
   await app.inject({ method: 'DELETE', url: '/_sim/faults' });
   await receiver.waitFor(1);
   t.match(decisionsFor(body.noReferensi), [{ decision: 'approved' }]);
@@ -186,8 +196,9 @@ t.test('webhook faults: a duplicated decision carries one webhook id; a bad sign
   await receiver.waitFor(2);
   t.equal(receiver.received[0]!.headers['webhook-id'], receiver.received[1]!.headers['webhook-id']);
   const listed = async () => (await app.inject({ url: `/_sim/bpjs/claims/webhooks?claimRef=${body.noReferensi}` })).json<{ count: number; items: { status: string }[] }>();
-  for (let i = 0; i < 50 && !(await listed()).items.every((d) => d.status === 'delivered'); i += 1) await sleep(20);
-  t.match(await listed(), { count: 2, items: [{ status: 'delivered' }, { status: 'delivered' }] });
+  // The receiver logs a delivery before the simulator has read its answer.
+  t.match(await waitFor(listed, (l) => l.items.every((d) => d.status === 'delivered'), { what: 'both deliveries to be answered' }),
+    { count: 2, items: [{ status: 'delivered' }, { status: 'delivered' }] });
 
   await app.inject({ method: 'PUT', url: '/_sim/bpjs/claims/webhook-faults', payload: { badSignature: true } });
   await submit(claimBody(p));

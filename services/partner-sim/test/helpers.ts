@@ -153,8 +153,8 @@ export async function startReceiver(test: Teardown, answer: (received: Received,
   return {
     url: `http://127.0.0.1:${port}/webhooks/bank/payments`,
     received,
-    /** Resolves once `count` requests have arrived; rejects after `ms`. */
-    waitFor(count: number, ms = 3000): Promise<void> {
+    /** Resolves once `count` requests have arrived; rejects after `ms` (generous: a busy machine is slow, never wrong). */
+    waitFor(count: number, ms = 20_000): Promise<void> {
       if (received.length >= count) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${received.length} of ${count} webhooks after ${ms} ms`)), ms);

@@ -63,7 +63,11 @@ t.test('an accident stay sends a signed admission at once, then a signed dischar
   const started = await scenario(app, { nik: farmer.nik, accidentDate: '2026-11-30', stayDays: 2 });
   t.match(started, { scenarioId: String, encounterId: String, hospitalId: 'rsud-latemmamala' });
   await receiver.waitFor(2);
-  const [admission, discharge] = receiver.received.map((r) => verify(r));
+  // Picked by content: two connections opened 50 ms apart need not be read in that order on a busy
+  // machine. The order they were sent in is the simulator's delivery list, checked below.
+  const bundles = receiver.received.map((r) => verify(r));
+  const admission = bundles.find((b) => resource(b, 'Encounter').status === 'in-progress');
+  const discharge = bundles.find((b) => resource(b, 'Encounter').status === 'finished');
   t.equal(admission.resourceType, 'Bundle');
   t.equal(admission.type, 'collection');
   t.same(resource(admission, 'Patient').identifier, [{ use: 'official', system: NIK_SYSTEM, value: farmer.nik }]);

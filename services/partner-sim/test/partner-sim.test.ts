@@ -80,7 +80,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 t.test('the synthetic Soppeng has the seed figures', async (t) => {
   const started = performance.now();
   const data = generateSoppeng(4242);
-  t.ok(performance.now() - started < 1500, 'generation is quick');
+  // How long generation takes is for the benchmark, not an assertion: a busy machine is slow, not wrong.
+  t.comment(`another Soppeng generated in ${(performance.now() - started).toFixed(0)} ms`);
 
   const soppeng = generateSoppeng(1312);
   t.equal(soppeng.farmers.length, 55_289, 'farmers');
@@ -338,14 +339,22 @@ t.test('latency and durationMs', async (t) => {
   started = performance.now();
   await app.inject({ url: '/bank/status' });
   t.ok(performance.now() - started >= 18, 'base latency applies to every partner');
-  started = performance.now();
-  await app.inject({ url: '/_sim/faults' });
-  t.ok(performance.now() - started < 15, 'but not to the control plane');
 
-  const set = await app.inject({ method: 'POST', url: '/_sim/faults', payload: { system: 'bank', mode: 'error', durationMs: 100 } });
+  // Not to the control plane: with a base latency of 5 s, a control call started after a partner
+  // call answers while the partner call is still held. An order, not a stopwatch reading.
+  const slow = await startSim(t, { SIM_LATENCY_MS: '5000' });
+  let partnerAnswered = false;
+  const partnerCall = slow.inject({ url: '/bank/status' }).then((res) => { partnerAnswered = true; return res; });
+  t.equal((await slow.inject({ url: '/_sim/faults' })).statusCode, 200);
+  t.notOk(partnerAnswered, 'but not to the control plane');
+  t.equal((await partnerCall).statusCode, 200);
+
+  // Long enough that the call right after setting it meets the fault on a busy machine; then the
+  // fault's own expiry is waited for, as the simulator reports it.
+  const set = await app.inject({ method: 'POST', url: '/_sim/faults', payload: { system: 'bank', mode: 'error', durationMs: 2_000 } });
   t.type(set.json<{ expiresAt: string }>().expiresAt, 'string');
   t.equal((await app.inject({ url: '/bank/status' })).statusCode, 503);
-  await sleep(150);
+  await sleep(Date.parse(set.json<{ expiresAt: string }>().expiresAt) - Date.now() + 100);
   t.equal((await app.inject({ url: '/bank/status' })).statusCode, 200, 'the fault cleared itself');
   t.same((await app.inject({ url: '/_sim/faults' })).json<{ items: { system: string }[] }>().items.map((f) => f.system), ['plkk']);
 });
@@ -375,22 +384,26 @@ t.test('down resets the connection; timeout holds it, then drops it', async (t) 
   const started = performance.now();
   await t.rejects(get(`${base}/plkk/status`), { code: 'ECONNRESET' }, 'no answer, then the connection drops');
   const held = performance.now() - started;
-  t.ok(held >= 280 && held < 2000, `held for about SIM_TIMEOUT_HOLD_MS (${held.toFixed(0)} ms)`);
+  // A lower bound only: a busy machine cuts it late, never early. That it is cut at all is the rejection above.
+  t.ok(held >= 280, `held for SIM_TIMEOUT_HOLD_MS (${held.toFixed(0)} ms)`);
 
   const stats = (await get(`${base}/_sim/stats`)).body;
   t.match(JSON.parse(stats), { ekartutani: { requests: 1, byStatus: { dropped: 1 } }, plkk: { requests: 2, byStatus: { '200': 1, dropped: 1 } } });
 });
 
 t.test('a held request does not block shutdown', async (t) => {
-  const config = loadConfig({ LOG_LEVEL: 'silent', SIM_TIMEOUT_HOLD_MS: '30000' });
+  // Held for ten minutes: only closing can cut it before tap's timeout, and a close that waited for
+  // it would end this file by that timeout. No clock is read: a busy machine closes slowly, not wrongly.
+  const config = loadConfig({ LOG_LEVEL: 'silent', SIM_TIMEOUT_HOLD_MS: '600000' });
   const app = await buildApp(config, { logger: createLogger({ name: 'partner-sim', level: 'silent' }) });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   await app.inject({ method: 'POST', url: '/_sim/faults', payload: { system: 'bpjs', mode: 'timeout' } });
   const pending = get(`${base}/bpjs/bpu/v1/peserta/26301000001`);
   pending.catch(() => undefined);
-  await sleep(100);
-  const started = performance.now();
+  // The request is held once the simulator has counted it as dropped (it does so as it holds it).
+  const stats = async () => (await app.inject({ url: '/_sim/stats' })).json<{ bpjs: { byStatus: Record<string, number> } }>().bpjs;
+  for (let i = 0; i < 400 && !(await stats()).byStatus['dropped']; i += 1) await sleep(50);
+  t.equal((await stats()).byStatus['dropped'], 1, 'the request is held');
   await app.close();
-  t.ok(performance.now() - started < 1000, 'closed at once');
-  await t.rejects(pending, { code: 'ECONNRESET' }, 'the held client is cut off');
+  await t.rejects(pending, { code: 'ECONNRESET' }, 'the held client is cut off by closing');
 });

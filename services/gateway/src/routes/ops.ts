@@ -13,6 +13,8 @@ export interface OpsRoutesOptions {
   flows: ReadonlyMap<string, FlowDefinition>;
   /** Each adapter's base URL, by system, for its breaker. */
   adapters: Record<string, string>;
+  /** How long to wait for an adapter's breaker before showing it `unknown`. */
+  adapterTimeoutMs: number;
   onReplayed: () => void;
 }
 
@@ -180,7 +182,7 @@ export async function opsRoutes(app: ServiceApp, opts: OpsRoutesOptions) {
   }, async () => {
     const items = await Promise.all(Object.entries(opts.adapters).map(async ([system, url]) => {
       try {
-        const res = await httpRequest(`${url}/breaker`, { headersTimeout: 1_000, bodyTimeout: 1_000 });
+        const res = await httpRequest(`${url}/breaker`, { headersTimeout: opts.adapterTimeoutMs, bodyTimeout: opts.adapterTimeoutMs });
         const b = (await res.body.json()) as { state: 'closed' | 'open' | 'half_open'; errorRate: number; lastChange: string };
         return { system, state: b.state, errorRate: b.errorRate, lastChange: b.lastChange, adapter: url };
       } catch (err) {
