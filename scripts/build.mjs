@@ -17,6 +17,19 @@ const { options } = ts.convertCompilerOptionsFromJson({
   ...base, module: 'ESNext', moduleResolution: 'Bundler', noEmit: false, rewriteRelativeImportExtensions: true, sourceMap: false, declaration: false,
 }, root);
 
+/** Compiles one TypeScript file to `to`, unless `to` is already newer; true when it compiled. */
+export function transpile(from, to) {
+  if (existsSync(to) && statSync(to).mtimeMs >= statSync(from).mtimeMs) return false;
+  const out = ts.transpileModule(readFileSync(from, 'utf8'), { compilerOptions: options, fileName: from, reportDiagnostics: true });
+  const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) {
+    throw new Error(`${relative(root, from)}: ${errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
+  }
+  mkdirSync(dirname(to), { recursive: true });
+  writeFileSync(to, out.outputText);
+  return true;
+}
+
 /** Every file under `dir`, relative to it. */
 function walk(dir, prefix = '') {
   return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
@@ -40,20 +53,8 @@ export function build() {
     const sources = walk(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
     const wanted = new Set(sources.map((f) => f.replace(/\.ts$/, '.js')));
     for (const file of sources) {
-      const from = join(src, file);
-      const to = join(dist, file.replace(/\.ts$/, '.js'));
-      if (existsSync(to) && statSync(to).mtimeMs >= statSync(from).mtimeMs) {
-        fresh++;
-        continue;
-      }
-      const out = ts.transpileModule(readFileSync(from, 'utf8'), { compilerOptions: options, fileName: from, reportDiagnostics: true });
-      const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-      if (errors.length > 0) {
-        throw new Error(`${relative(root, from)}: ${errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
-      }
-      mkdirSync(dirname(to), { recursive: true });
-      writeFileSync(to, out.outputText);
-      compiled++;
+      if (transpile(join(src, file), join(dist, file.replace(/\.ts$/, '.js')))) compiled++;
+      else fresh++;
     }
     if (existsSync(dist)) {
       for (const file of walk(dist)) if (!wanted.has(file)) rmSync(join(dist, file));

@@ -2,7 +2,8 @@
 // repository root does not depend on them itself). Typed with just what the baseline uses.
 import { createRequire } from 'node:module';
 
-const fromGateway = createRequire(new URL('../../services/gateway/package.json', import.meta.url));
+// From the working directory (the repository's root, where the benchmark runs it): this file also runs compiled, from dist/.
+const fromGateway = createRequire(`${process.cwd()}/services/gateway/package.json`);
 
 export interface BareJob { id?: string; timestamp: number; finishedOn?: number }
 export interface BareQueue {

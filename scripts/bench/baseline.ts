@@ -1,8 +1,9 @@
 // Starts the bare baseline (scripts/bench/baseline-server.ts and baseline-worker.ts) as two processes
-// on a queue prefix of its own, as the system's services run: node --import tsx, one process each.
+// on a queue prefix of its own, as the system's services run: compiled JavaScript, one process each.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestPrefix, freePort, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { transpile } from '../build.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -15,8 +16,10 @@ export interface Baseline {
   stop: () => Promise<void>;
 }
 
-function run(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs one of the baseline's scripts compiled (to scripts/bench/dist/), as the services run. */
+function run(name: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  for (const f of [name, 'bare-deps']) transpile(`${ROOT}scripts/bench/${f}.ts`, `${ROOT}scripts/bench/dist/${f}.js`);
+  const child = spawn(process.execPath, [`scripts/bench/dist/${name}.js`], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const keep = (chunk: Buffer) => { log = (log + chunk.toString()).slice(-10_000); };
   child.stdout!.on('data', keep);
@@ -38,8 +41,8 @@ export async function startBaseline(): Promise<Baseline> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix };
-  const server = run('scripts/bench/baseline-server.ts', { ...env, PORT: String(port) });
-  const worker = run('scripts/bench/baseline-worker.ts', { ...env, PORT: String(await freePort()) });
+  const server = run('baseline-server', { ...env, PORT: String(port) });
+  const worker = run('baseline-worker', { ...env, PORT: String(await freePort()) });
   const alive = (p: { child: ChildProcess; output: () => string }, name: string) => {
     if (p.child.exitCode !== null) throw new Error(`${name} exited with ${p.child.exitCode}:\n${p.output()}`);
   };
