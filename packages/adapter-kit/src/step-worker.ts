@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { z } from 'zod';
 import {
-  EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, PartnerErrorCode, StepEvent, StepJob, jobIds,
+  EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, HANDED_OVER_EVENT_JOB_OPTIONS, PartnerErrorCode, StepEvent, StepJob, jobIds,
   type PartnerSystem, type StepName, type StepOutcome,
 } from '@sutasoma/contracts';
 import { HandOver } from './hand-over.ts';
@@ -151,12 +151,12 @@ export class StepWorker {
   }
 
   /** Publishes an event the partner caused by itself (a webhook), validated like every other. */
-  async publishEvent(event: z.input<typeof StepEvent>): Promise<Job> {
+  async publishEvent(event: z.input<typeof StepEvent>, options: typeof EVENT_JOB_OPTIONS | typeof HANDED_OVER_EVENT_JOB_OPTIONS = EVENT_JOB_OPTIONS): Promise<Job> {
     const e = StepEvent.parse(event);
     const labels = { system: this.opts.system, step: e.step, outcome: e.outcome, code: e.errorCode ?? e.reasonCode ?? '' };
     this.jobsTotal.inc(labels);
     this.jobDuration.observe(labels, e.durationMs / 1000);
-    return this.events.add('step-event', e, { ...EVENT_JOB_OPTIONS, jobId: jobIds.event(e) });
+    return this.events.add('step-event', e, { ...options, jobId: jobIds.event(e) });
   }
 
   /**
@@ -165,7 +165,7 @@ export class StepWorker {
    * partner sends it again.
    */
   async handOverEvent(event: z.input<typeof StepEvent>): Promise<boolean> {
-    return this.handOver.confirm(await this.publishEvent(event));
+    return this.handOver.confirm(await this.publishEvent(event, HANDED_OVER_EVENT_JOB_OPTIONS));
   }
 
   private async publish(job: StepJob, attempt: number, outcome: StepOutcome, extra: Partial<StepEvent> & { durationMs: number }): Promise<void> {

@@ -164,7 +164,9 @@ export const PostingResult = z.object({ receipt: z.string(), periodStart: z.stri
 export const STEP_JOB_OPTIONS = {
   attempts: 1_000,
   backoff: { type: 'partner' },
-  removeOnComplete: { age: 3_600, count: 50_000 },
+  // A completed step is in the ledger (its event); keeping the job would only fill Redis. A publish
+  // again after that finds no job and runs again, under the same partner idempotency key.
+  removeOnComplete: true,
   removeOnFail: { age: 30 * 24 * 3_600 },
 } as const;
 
@@ -172,6 +174,13 @@ export const STEP_JOB_OPTIONS = {
 export const EVENT_JOB_OPTIONS = {
   attempts: 25,
   backoff: { type: 'exponential', delay: 200 },
-  removeOnComplete: { age: 600, count: 50_000 },
+  // Applied means in the ledger; an event applied twice changes nothing there.
+  removeOnComplete: true,
   removeOnFail: { age: 30 * 24 * 3_600 },
 } as const;
+
+/**
+ * A partner's notification handed over to the gateway: kept ten minutes once applied, so that an
+ * adapter that starts listening after the gateway finished it still finds it completed.
+ */
+export const HANDED_OVER_EVENT_JOB_OPTIONS = { ...EVENT_JOB_OPTIONS, removeOnComplete: { age: 600 } } as const;
