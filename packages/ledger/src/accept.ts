@@ -25,26 +25,16 @@ export type AcceptOutcome =
   | { kind: 'in_progress' }
   | { kind: 'conflict'; id: string | null };
 
-/**
- * Accepts an operation under an idempotency key in one statement (one round trip, one
- * transaction): see migrations/005_claims.sql (its latest form).
- */
-export async function acceptOperation(db: Pick<pg.Pool, 'query'>, key: IdempotencyScope, requestHash: string, op: NewOperation): Promise<AcceptOutcome> {
-  const { rows } = await db.query<{ outcome: string; resource_id: string | null; status: string | null; created_at: Date | null }>(
-    'SELECT * FROM accept_operation($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
-    [
-      key.principal, key.scope, key.key, requestHash,
-      op.id, op.kind, op.agentId, op.villageCode, op.nik, op.correlationId, JSON.stringify(op.request),
-      JSON.stringify(op.steps.map((s) => ({
-        step: s.step, system: s.system, seq: s.seq, idempotency_key: s.idempotencyKey, state: s.state ?? 'pending', result: s.result ?? null,
-      }))),
-      JSON.stringify(op.outbox.map((m) => ({ queue: m.queue, name: m.name, job_id: m.jobId, payload: m.payload }))),
-      JSON.stringify(op.event),
-      op.status ?? 'accepted',
-      JSON.stringify(op.result ?? {}),
-    ],
-  );
-  const row = rows[0];
+/** One command to accept: its idempotency key, the hash of its body, and the operation it becomes. */
+export interface Acceptance {
+  key: IdempotencyScope;
+  requestHash: string;
+  op: NewOperation;
+}
+
+interface OutcomeRow { ord: number; outcome: string; resource_id: string | null; status: string | null; created_at: Date | null }
+
+function toOutcome(row: OutcomeRow | undefined): AcceptOutcome {
   switch (row?.outcome) {
     case 'new':
     case 'replay':
@@ -57,5 +47,88 @@ export async function acceptOperation(db: Pick<pg.Pool, 'query'>, key: Idempoten
       return { kind: 'conflict', id: row.resource_id };
     default:
       throw new Error(`accept_operation answered ${JSON.stringify(row)}`);
+  }
+}
+
+/**
+ * Accepts commands in one statement, so in one transaction (the caller's, or its own on a pool) and
+ * one COMMIT: see migrations/008_accept_operations.sql and, for each command, 005_claims.sql.
+ * Answers in the order given.
+ */
+export async function acceptOperations(db: Pick<pg.Pool, 'query'>, batch: readonly Acceptance[]): Promise<AcceptOutcome[]> {
+  const items = batch.map(({ key, requestHash, op }) => ({
+    principal: key.principal, scope: key.scope, key: key.key, requestHash,
+    id: op.id, kind: op.kind, agentId: op.agentId, villageCode: op.villageCode, nik: op.nik, correlationId: op.correlationId, request: op.request,
+    steps: op.steps.map((s) => ({
+      step: s.step, system: s.system, seq: s.seq, idempotency_key: s.idempotencyKey, state: s.state ?? 'pending', result: s.result ?? null,
+    })),
+    outbox: op.outbox.map((m) => ({ queue: m.queue, name: m.name, job_id: m.jobId, payload: m.payload })),
+    event: op.event,
+    status: op.status ?? 'accepted',
+    result: op.result ?? {},
+  }));
+  const { rows } = await db.query<OutcomeRow>('SELECT * FROM accept_operations($1::jsonb)', [JSON.stringify(items)]);
+  const byOrd = new Map(rows.map((r) => [r.ord, r]));
+  return batch.map((_, i) => toOutcome(byOrd.get(i + 1)));
+}
+
+/** Accepts one command in one statement (one round trip, one transaction). */
+export async function acceptOperation(db: Pick<pg.Pool, 'query'>, key: IdempotencyScope, requestHash: string, op: NewOperation): Promise<AcceptOutcome> {
+  return (await acceptOperations(db, [{ key, requestHash, op }]))[0]!;
+}
+
+export interface GroupCommitOptions {
+  /** Commands in one transaction at most; default 256. */
+  maxBatch?: number;
+  /** Transactions in flight at once; default 2. */
+  maxInFlight?: number;
+}
+
+/**
+ * Group commit for acceptance: commands that arrive while earlier ones are being committed wait
+ * and then go together, in one statement and one COMMIT; each caller's promise settles only after
+ * that COMMIT. No timer: an idle gateway commits a lone command at once. When a batch fails as a
+ * whole (a deadlock with another batch, a dropped connection), each of its commands is tried again
+ * alone, so one command's trouble is its own.
+ */
+export class GroupCommit {
+  private readonly waiting: { item: Acceptance; resolve: (o: AcceptOutcome) => void; reject: (e: unknown) => void }[] = [];
+  private inFlight = 0;
+  /** Batches committed and commands in them, for metrics and the benchmark. */
+  readonly stats = { batches: 0, commands: 0 };
+
+  constructor(private readonly pool: Pick<pg.Pool, 'query'>, private readonly opts: GroupCommitOptions = {}) {}
+
+  accept(key: IdempotencyScope, requestHash: string, op: NewOperation): Promise<AcceptOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ item: { key, requestHash, op }, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.waiting.length > 0 && this.inFlight < (this.opts.maxInFlight ?? 2)) {
+      const batch = this.waiting.splice(0, this.opts.maxBatch ?? 256);
+      this.inFlight++;
+      void this.commit(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async commit(batch: GroupCommit['waiting']): Promise<void> {
+    try {
+      const outcomes = await acceptOperations(this.pool, batch.map((b) => b.item));
+      this.stats.batches++;
+      this.stats.commands += batch.length;
+      batch.forEach((b, i) => b.resolve(outcomes[i]!));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      await Promise.all(batch.map((b) => acceptOperation(this.pool, b.item.key, b.item.requestHash, b.item.op).then(b.resolve, b.reject)));
+    }
   }
 }

@@ -2,4 +2,4 @@ export { createPool, withClient, withTransaction, pingDb, SCHEMA_NAME, type DbOp
 export { migrate } from './migrate.ts';
 export { enqueue, OutboxRelay, type OutboxMessage, type OutboxRelayOptions } from './outbox.ts';
 export { hashBody, type IdempotencyScope } from './idempotency.ts';
-export { acceptOperation, type NewOperation, type AcceptOutcome } from './accept.ts';
+export { acceptOperation, acceptOperations, GroupCommit, type Acceptance, type GroupCommitOptions, type NewOperation, type AcceptOutcome } from './accept.ts';

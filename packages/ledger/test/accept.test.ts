@@ -1,6 +1,6 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { acceptOperation, hashBody, type IdempotencyScope, type NewOperation } from '@sutasoma/ledger';
+import { GroupCommit, acceptOperation, hashBody, type IdempotencyScope, type NewOperation } from '@sutasoma/ledger';
 import { ledgerSchema } from './helpers.ts';
 
 const db = await ledgerSchema(t);
@@ -72,4 +72,56 @@ t.test('the body hash ignores key order but not values', async (t) => {
   t.equal(hashBody({ a: { y: 1, x: [{ q: 1, p: 2 }] } }), hashBody({ a: { x: [{ p: 2, q: 1 }], y: 1 } }), 'at every depth');
   t.not(hashBody({ tags: ['a', 'b'] }), hashBody({ tags: ['b', 'a'] }), 'array order matters');
   t.not(hashBody({ n: 1 }), hashBody({ n: '1' }), 'a number is not its string');
+});
+
+/** A NIK per index, distinct and well formed (digits only, 16 of them). */
+const nikOf = (i: number) => `7312${String(i).padStart(12, '0')}`;
+
+t.test('group commit: commands that arrive together are committed together, each with its own answer', async (t) => {
+  const group = new GroupCommit(db.pool, { maxInFlight: 1 });
+  const bodies = Array.from({ length: 60 }, (_, i) => ({ ...farmer, nik: nikOf(100 + i) }));
+  const outcomes = await Promise.all(bodies.map((b, i) => group.accept(scope(`group-${i}`), hashBody(b), operation(b))));
+  t.ok(outcomes.every((o) => o.kind === 'new'), 'every command accepted');
+  t.equal(new Set(outcomes.map((o) => (o as { id: string }).id)).size, 60, 'each its own operation');
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = ANY($1)', [bodies.map((b) => b.nik)]), 60, 'all committed');
+  t.equal(group.stats.commands, 60);
+  t.ok(group.stats.batches < 60, `in fewer transactions than commands (${group.stats.batches})`);
+});
+
+t.test('group commit: inside one batch, a repeated key replays or mismatches and a second open registration conflicts, as they would apart', async (t) => {
+  const group = new GroupCommit(db.pool, { maxInFlight: 1 });
+  const a = { ...farmer, nik: nikOf(300) };
+  const b = { ...farmer, nik: nikOf(301) };
+  // The first command takes the only slot; the next four wait and go together in one batch.
+  const [, first, replay, mismatch, conflict] = await Promise.all([
+    group.accept(scope('batch-0'), hashBody({ ...farmer, nik: nikOf(302) }), operation({ ...farmer, nik: nikOf(302) })),
+    group.accept(scope('batch-1'), hashBody(a), operation(a)),
+    group.accept(scope('batch-1'), hashBody(a), operation(a)),
+    group.accept(scope('batch-1'), hashBody(b), operation(b)),
+    group.accept(scope('batch-2'), hashBody(a), operation(a)),
+  ]);
+  t.equal(group.stats.batches, 2, 'two transactions: the first command, then the four that waited');
+  t.equal(first!.kind, 'new');
+  const id = (first as { id: string }).id;
+  t.same(replay, { ...first, kind: 'replay' }, 'the same key and body again: the same operation');
+  t.same(mismatch, { kind: 'mismatch', id }, 'the same key with another body');
+  t.same(conflict, { kind: 'conflict', id }, 'another key for the same farmer: the open registration');
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = ANY($1)', [[a.nik, b.nik]]), 1, 'one operation written');
+});
+
+t.test('group commit: a command the ledger cannot take fails alone; the others of its batch are accepted', async (t) => {
+  const group = new GroupCommit(db.pool, { maxInFlight: 1 });
+  const good = [0, 1, 2].map((i) => ({ ...farmer, nik: nikOf(400 + i) }));
+  const bad = { ...farmer, nik: nikOf(410) };
+  const results = await Promise.allSettled([
+    group.accept(scope('alone-0'), hashBody(good[0]), operation(good[0]!)),
+    group.accept(scope('alone-1'), hashBody(good[1]), operation(good[1]!)),
+    // Not a uuid: the statement fails, and with it the batch it came in.
+    group.accept(scope('alone-bad'), hashBody(bad), operation(bad, 'not-a-uuid')),
+    group.accept(scope('alone-2'), hashBody(good[2]), operation(good[2]!)),
+  ]);
+  t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+  t.ok(results.filter((r) => r.status === 'fulfilled').every((r) => (r as PromiseFulfilledResult<{ kind: string }>).value.kind === 'new'));
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = ANY($1)', [good.map((g) => g.nik)]), 3, 'the three good ones committed');
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = $1', [bad.nik]), 0, 'the bad one not');
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS } from '@sutasoma/contracts';
-import { OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
+import { GroupCommit, OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
 import { Counter, buildService, createLogger, createRedis, pingRedis, type Logger, type ServiceApp } from '@sutasoma/service-kit';
 import { claimRules, contributionRules, feeRules, type Config } from './config.ts';
 import { buildFlows } from './flows/index.ts';
@@ -29,6 +29,9 @@ export interface GatewayDeps {
 export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<ServiceApp> {
   const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.LOG_LEVEL });
   const pool = createPool({ connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_POOL_MAX, applicationName: 'gateway' });
+  // Acceptance has connections of its own: a burst of events, the relay or the reconciler never holds a 202.
+  const acceptPool = createPool({ connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_ACCEPT_POOL_MAX, applicationName: 'gateway' });
+  const acceptor = new GroupCommit(acceptPool, { maxInFlight: config.DB_ACCEPT_POOL_MAX });
   const producerRedis = createRedis(config.REDIS_URL, 'producer');
   const workerRedis = createRedis(config.REDIS_URL, 'worker');
   producerRedis.on('error', () => {});
@@ -80,12 +83,13 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   if (demoPassword !== null) await app.register(demoAuthRoutes, { password: demoPassword, ttlSeconds: config.TOKEN_TTL_S });
   await app.register(registrationRoutes, {
     pool,
+    acceptor,
     rules: { minAge: config.MIN_AGE, maxAge: config.MAX_AGE, incomeBrackets: config.INCOME_BRACKETS },
     onAccepted: kick,
   });
 
-  await app.register(contributionRoutes, { pool, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
-  await app.register(claimRoutes, { pool, rules: claims, onAccepted: kick });
+  await app.register(contributionRoutes, { pool, acceptor, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
+  await app.register(claimRoutes, { pool, acceptor, rules: claims, onAccepted: kick });
   await app.register(participantRoutes, { pool, rules: contributionRules(config) });
   await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, adapterTimeoutMs: config.ADAPTER_PROBE_TIMEOUT_MS, onReplayed: kick });
   await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S });
@@ -107,6 +111,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     await relay.stop();
     await closeQueueMetrics();
     await pool.end();
+    await acceptPool.end();
     await Promise.all([producerRedis.quit().catch(() => {}), workerRedis.quit().catch(() => {})]);
   });
   return app;

@@ -20,6 +20,8 @@ export const ConfigSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/sutasoma'),
   DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('public'),
   DB_POOL_MAX: z.coerce.number().int().min(2).default(20),
+  /** Acceptance's own connections (group commit: each commits many commands), apart from background work's. */
+  DB_ACCEPT_POOL_MAX: z.coerce.number().int().min(1).default(4),
   DEMO_MODE: envFlag,
   DEMO_PASSWORD: z.string().min(8).optional(),
   /** HS256 secret for tokens this gateway issues (demo) or accepts. */

@@ -3,7 +3,7 @@ import {
   Claim, ClaimAccepted, ClaimList, ClaimRequest, ErrorCode, IdempotencyKeyHeader, IntakeEventView, Problem, todayInSoppeng,
   type ClaimStatus, type Principal,
 } from '@sutasoma/contracts';
-import { acceptOperation, hashBody, withTransaction, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
+import { hashBody, type GroupCommit, withTransaction, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
 import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { participantClaims, readClaim } from '../claims.ts';
 import { daysBetween, jkmAmounts, type ClaimRules } from '../flows/claim-rules.ts';
@@ -15,6 +15,8 @@ import { answerAcceptance } from './accepted.ts';
 
 export interface ClaimRoutesOptions {
   pool: Pool;
+  /** Accepts commands by group commit (their own connections). */
+  acceptor: GroupCommit;
   rules: ClaimRules;
   onAccepted: () => void;
 }
@@ -75,7 +77,7 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
         correlationId,
         report: { by: 'agent', at: now, agentId: principal.sub },
       });
-      outcome = await accept(() => acceptOperation(pool, key, hash, op));
+      outcome = await accept(() => opts.acceptor.accept(key, hash, op));
       if (outcome.kind === 'conflict') {
         // The hospital reported this accident first: the agent's report joins its case.
         outcome = await accept(() => withTransaction(pool, async (tx): Promise<AcceptOutcome | MergeOutcome> => {
@@ -96,7 +98,7 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
         type: 'jkm' as const, kpj: participant.kpj, nik: participant.nik, dateOfDeath: body.dateOfDeath, deathCertificateRef: body.deathCertificateRef,
         heir: body.heir, children: body.children ?? [], requested: jkmAmounts(rules, participant.months_paid, body.children ?? []),
       };
-      outcome = await accept(() => acceptOperation(pool, key, hash, newJkmClaim({ agentId: principal.sub, villageCode: participant.village_code, correlationId, order })));
+      outcome = await accept(() => opts.acceptor.accept(key, hash, newJkmClaim({ agentId: principal.sub, villageCode: participant.village_code, correlationId, order })));
     }
 
     if (outcome.kind === 'conflict' && 'detail' in outcome) throw problems.conflict(ErrorCode.claimInProgress, outcome.detail);

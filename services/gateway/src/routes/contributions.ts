@@ -3,7 +3,7 @@ import {
   Contribution, ContributionAccepted, ErrorCode, IdempotencyKeyHeader, Problem, buildContributionRequest, monthlyContribution,
   type ContributionRules, type ContributionStatus,
 } from '@sutasoma/contracts';
-import { acceptOperation, hashBody, type Pool } from '@sutasoma/ledger';
+import { hashBody, type GroupCommit, type Pool } from '@sutasoma/ledger';
 import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { newContribution, readContribution, type ContributionOrder } from '../flows/contribution-flow.ts';
 import { findParticipant } from '../participants.ts';
@@ -11,6 +11,8 @@ import { answerAcceptance } from './accepted.ts';
 
 export interface ContributionRoutesOptions {
   pool: Pool;
+  /** Accepts commands by group commit (their own connections). */
+  acceptor: GroupCommit;
   rules: ContributionRules;
   vaExpiryS: number;
   onAccepted: () => void;
@@ -75,7 +77,7 @@ export async function contributionRoutes(app: ServiceApp, opts: ContributionRout
     const key = { principal: principal.sub, scope: SCOPE, key: request.headers['idempotency-key'] };
     let outcome;
     try {
-      outcome = await acceptOperation(pool, key, hashBody(body), newContribution({
+      outcome = await opts.acceptor.accept(key, hashBody(body), newContribution({
         agentId: principal.sub, villageCode: participant.village_code, correlationId: String(request.id), order,
       }));
     } catch (err) {

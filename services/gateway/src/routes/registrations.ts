@@ -3,13 +3,15 @@ import {
   ErrorCode, IdempotencyKeyHeader, Problem, Registration, RegistrationAccepted, buildRegistrationRequest,
   type RegistrationRules, type RegistrationStatus,
 } from '@sutasoma/contracts';
-import { acceptOperation, hashBody, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
+import { hashBody, type GroupCommit, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
 import { problems, type ServiceApp } from '@sutasoma/service-kit';
 import { newRegistration, readRegistration } from '../flows/registration-flow.ts';
 import { answerAcceptance } from './accepted.ts';
 
 export interface RegistrationRoutesOptions {
   pool: Pool;
+  /** Accepts commands by group commit (their own connections). */
+  acceptor: GroupCommit;
   rules: RegistrationRules;
   /** Called after a registration commits, so its first step is published at once. */
   onAccepted: () => void;
@@ -43,7 +45,7 @@ export async function registrationRoutes(app: ServiceApp, opts: RegistrationRout
     const key = { principal: principal.sub, scope: SCOPE, key: request.headers['idempotency-key'] };
     let outcome: AcceptOutcome;
     try {
-      outcome = await acceptOperation(pool, key, hashBody(body), newRegistration(principal, body, String(request.id)));
+      outcome = await opts.acceptor.accept(key, hashBody(body), newRegistration(principal, body, String(request.id)));
     } catch (err) {
       throw problems.unavailable('The ledger could not commit the registration; nothing was accepted. Retry with the same Idempotency-Key.', err);
     }
