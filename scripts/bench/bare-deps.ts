@@ -19,7 +19,7 @@ interface BullMq {
 }
 interface Reply { code: (n: number) => Reply; send: (body: unknown) => void }
 export interface BareApp {
-  get: (path: string, handler: () => Promise<unknown>) => void;
+  get: (path: string, handler: (req: unknown) => Promise<unknown>) => void;
   post: (path: string, handler: (req: { body: unknown }, reply: Reply) => Promise<unknown>) => void;
   listen: (opts: { port: number; host: string }) => Promise<string>;
   close: () => Promise<void>;

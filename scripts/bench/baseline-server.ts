@@ -22,11 +22,13 @@ for (const path of ['/v1/registrations', '/v1/contributions']) {
 app.get('/health', async () => ({ status: 'ok' }));
 // What the benchmark reads once the load is answered: how many jobs completed, then their latencies.
 app.get('/_baseline/counts', async () => queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed'));
-app.get('/_baseline/latencies', async () => {
+// ?since=<epoch ms>: only jobs added since then (the measured load, not the warm-up).
+app.get('/_baseline/latencies', async (req) => {
+  const since = Number((req as { query?: Record<string, string> }).query?.['since'] ?? 0);
   const ms: number[] = [];
   for (let start = 0; ; start += 1000) {
     const jobs = await queue.getJobs(['completed'], start, start + 999);
-    for (const j of jobs) if (j.finishedOn) ms.push(j.finishedOn - j.timestamp);
+    for (const j of jobs) if (j.finishedOn && j.timestamp >= since) ms.push(j.finishedOn - j.timestamp);
     if (jobs.length < 1000) return ms;
   }
 });

@@ -11,8 +11,8 @@ export interface Baseline {
   url: string;
   pids: { 'baseline-server': number; 'baseline-worker': number };
   counts: () => Promise<Record<string, number>>;
-  /** Milliseconds from each job's add to its completion, as BullMQ recorded them. */
-  latencies: () => Promise<number[]>;
+  /** Milliseconds from each job's add to its completion, as BullMQ recorded them, for jobs added since `since` (epoch ms). */
+  latencies: (since?: number) => Promise<number[]>;
   stop: () => Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export async function startBaseline(): Promise<Baseline> {
     url,
     pids: { 'baseline-server': server.child.pid!, 'baseline-worker': worker.child.pid! },
     counts: () => get('/_baseline/counts'),
-    latencies: () => get('/_baseline/latencies'),
+    latencies: (since = 0) => get(`/_baseline/latencies?since=${since}`),
     stop: async () => {
       await Promise.all([stopChild(server.child), stopChild(worker.child)]);
       await queues.cleanup();

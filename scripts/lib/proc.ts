@@ -14,8 +14,9 @@ export async function pidOf(script: string, port: number): Promise<number | null
   return null;
 }
 
-/** The pid of the `services/<service>` process started with PORT=<port>, or null. */
-export const servicePid = (service: string, port: number) => pidOf(`services/${service}/src/server.ts`, port);
+/** The pid of the `services/<service>` process started with PORT=<port>, compiled or through tsx, or null. */
+export const servicePid = async (service: string, port: number) =>
+  (await pidOf(`services/${service}/dist/server.js`, port)) ?? pidOf(`services/${service}/src/server.ts`, port);
 
 /** Resident set size now (VmRSS) and its high-water mark (VmHWM) in MiB, or null once the process is gone. */
 export async function rssMiB(pid: number): Promise<{ rss: number; hwm: number } | null> {
