@@ -78,18 +78,27 @@ export async function acceptOperation(db: Pick<pg.Pool, 'query'>, key: Idempoten
 }
 
 export interface GroupCommitOptions {
-  /** Commands in one transaction at most; default 256. */
+  /**
+   * Commands in one transaction at most; default 64 (each new one opens a subtransaction for its
+   * conflict check, and PostgreSQL caches 64 of them per transaction).
+   */
   maxBatch?: number;
   /** Transactions in flight at once; default 2. */
   maxInFlight?: number;
+  /** Commands waiting at most; one more is refused at once (the caller answers 503); default 10,000. */
+  maxWaiting?: number;
 }
+
+/** Errors of the batch as a whole, not of any one command in it: the same batch may simply be sent again. */
+const TRANSIENT = /^(08|40P01|40001|57P01|57P02|57P03)/;
 
 /**
  * Group commit for acceptance: commands that arrive while earlier ones are being committed wait
  * and then go together, in one statement and one COMMIT; each caller's promise settles only after
- * that COMMIT. No timer: an idle gateway commits a lone command at once. When a batch fails as a
- * whole (a deadlock with another batch, a dropped connection), each of its commands is tried again
- * alone, so one command's trouble is its own.
+ * that COMMIT. No timer: an idle gateway commits a lone command at once. A batch that fails as a
+ * whole for a reason of its own (a dropped connection, a deadlock) is sent once more as it is (what
+ * it had committed answers as a replay); one that fails for one of its commands (data the database
+ * refuses) is split in halves, each sent in turn on the same slot, until the bad command fails alone.
  */
 export class GroupCommit {
   private readonly waiting: { item: Acceptance; resolve: (o: AcceptOutcome) => void; reject: (e: unknown) => void }[] = [];
@@ -100,6 +109,7 @@ export class GroupCommit {
   constructor(private readonly pool: Pick<pg.Pool, 'query'>, private readonly opts: GroupCommitOptions = {}) {}
 
   accept(key: IdempotencyScope, requestHash: string, op: NewOperation): Promise<AcceptOutcome> {
+    if (this.waiting.length >= (this.opts.maxWaiting ?? 10_000)) return Promise.reject(new Error('too many commands waiting to be committed'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ item: { key, requestHash, op }, resolve, reject });
       this.pump();
@@ -108,7 +118,7 @@ export class GroupCommit {
 
   private pump(): void {
     while (this.waiting.length > 0 && this.inFlight < (this.opts.maxInFlight ?? 2)) {
-      const batch = this.waiting.splice(0, this.opts.maxBatch ?? 256);
+      const batch = this.waiting.splice(0, this.opts.maxBatch ?? 64);
       this.inFlight++;
       void this.commit(batch).finally(() => {
         this.inFlight--;
@@ -117,18 +127,21 @@ export class GroupCommit {
     }
   }
 
-  private async commit(batch: GroupCommit['waiting']): Promise<void> {
+  private async commit(batch: GroupCommit['waiting'], retried = false): Promise<void> {
     try {
       const outcomes = await acceptOperations(this.pool, batch.map((b) => b.item));
       this.stats.batches++;
       this.stats.commands += batch.length;
       batch.forEach((b, i) => b.resolve(outcomes[i]!));
     } catch (err) {
+      if (!retried && TRANSIENT.test((err as { code?: string }).code ?? '')) return this.commit(batch, true);
       if (batch.length === 1) {
         batch[0]!.reject(err);
         return;
       }
-      await Promise.all(batch.map((b) => acceptOperation(this.pool, b.item.key, b.item.requestHash, b.item.op).then(b.resolve, b.reject)));
+      const half = Math.ceil(batch.length / 2);
+      await this.commit(batch.slice(0, half), retried);
+      await this.commit(batch.slice(half), retried);
     }
   }
 }

@@ -10,6 +10,8 @@ export interface DbOptions {
   /** Pool size; default 10. */
   max?: number;
   applicationName?: string;
+  /** Longest wait for a row lock before the statement fails (PostgreSQL's lock_timeout); default none. */
+  lockTimeoutMs?: number;
 }
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -20,7 +22,7 @@ export function createPool(opts: DbOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.max ?? 10,
-    options: `-c search_path=${schema}`,
+    options: `-c search_path=${schema}${opts.lockTimeoutMs ? ` -c lock_timeout=${opts.lockTimeoutMs}` : ''}`,
     application_name: opts.applicationName ?? 'sutasoma',
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,

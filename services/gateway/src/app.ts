@@ -30,7 +30,11 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.LOG_LEVEL });
   const pool = createPool({ connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_POOL_MAX, applicationName: 'gateway' });
   // Acceptance has connections of its own: a burst of events, the relay or the reconciler never holds a 202.
-  const acceptPool = createPool({ connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_ACCEPT_POOL_MAX, applicationName: 'gateway' });
+  // A command waiting on another transaction's row (the same farmer, uncommitted) gives up after 5 s
+  // rather than hold the whole group with it.
+  const acceptPool = createPool({
+    connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_ACCEPT_POOL_MAX, applicationName: 'gateway', lockTimeoutMs: 5_000,
+  });
   const acceptor = new GroupCommit(acceptPool, { maxInFlight: config.DB_ACCEPT_POOL_MAX });
   const producerRedis = createRedis(config.REDIS_URL, 'producer');
   const workerRedis = createRedis(config.REDIS_URL, 'worker');
