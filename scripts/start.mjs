@@ -7,7 +7,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bootstrap } from './bootstrap.mjs';
-import { build } from './build.mjs';
 import { ensureServices } from './services.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -16,6 +15,8 @@ const { redisUrl, databaseUrl } = await ensureServices({ databaseUrl: 'postgres:
 
 const base = { ...process.env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
 await createDatabase(databaseUrl);
+// Imported only now: the build needs TypeScript, which bootstrap() has just installed on a fresh clone.
+const { build } = await import('./build.mjs');
 const built = build();
 console.log(`build: ${built.compiled} files compiled, ${built.fresh} up to date`);
 
