@@ -122,7 +122,8 @@ t.test('group commit: a command the ledger cannot take fails alone; the others o
   ]);
   t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
   t.equal(group.stats.batches, 3, 'the first alone; the three that waited split until the bad one stood alone: [good] then [good]');
-  t.ok(results.filter((r) => r.status === 'fulfilled').every((r) => (r as PromiseFulfilledResult<{ kind: string }>).value.kind === 'new'));
+  t.ok(results.filter((r) => r.status === 'fulfilled').every((r) => (r as PromiseFulfilledResult<{ kind: string }>).value.kind === 'new'), 'each good one new',
+    { outcomes: results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))) });
   t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = ANY($1)', [good.map((g) => g.nik)]), 3, 'the three good ones committed');
   t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = $1', [bad.nik]), 0, 'the bad one not');
 });
