@@ -122,7 +122,7 @@ export class StepWorker {
       } else {
         await this.publish(data, attempt, 'rejected', { reasonCode: res.reasonCode, durationMs, ...(res.partnerStatus ? { partnerStatus: res.partnerStatus } : {}) });
       }
-      log.info({ outcome: res.outcome, ms: Math.round(durationMs) }, 'step done');
+      log.debug({ outcome: res.outcome, ms: Math.round(durationMs) }, 'step done');
       return { outcome: res.outcome };
     } catch (err) {
       const durationMs = performance.now() - started;

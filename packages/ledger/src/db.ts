@@ -51,20 +51,23 @@ export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient)
   }
 }
 
+/** Runs `work` in one transaction on a client already checked out; rolls back on any error. */
+export async function inTransaction<T>(client: pg.PoolClient, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    // A rollback that fails leaves a connection in an unknown state: emitting makes withClient destroy it.
+    await client.query('ROLLBACK').catch((e: Error) => client.emit('error', e));
+    throw err;
+  }
+}
+
 /** Runs `work` in one transaction; rolls back on any error. */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  return withClient(pool, async (client) => {
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      // A rollback that fails leaves a connection in an unknown state: emitting makes withClient destroy it.
-      await client.query('ROLLBACK').catch((e: Error) => client.emit('error', e));
-      throw err;
-    }
-  });
+  return withClient(pool, (client) => inTransaction(client, work));
 }
 
 export async function pingDb(pool: pg.Pool): Promise<string> {

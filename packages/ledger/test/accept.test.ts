@@ -1,6 +1,6 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { GroupCommit, acceptOperation, hashBody, type IdempotencyScope, type NewOperation } from '@sutasoma/ledger';
+import { Acceptor, acceptOperation, hashBody, type IdempotencyScope, type NewOperation } from '@sutasoma/ledger';
 import { ledgerSchema } from './helpers.ts';
 
 const db = await ledgerSchema(t);
@@ -78,18 +78,18 @@ t.test('the body hash ignores key order but not values', async (t) => {
 const nikOf = (i: number) => `7312${String(i).padStart(12, '0')}`;
 
 t.test('group commit: commands that arrive together are committed together, each with its own answer', async (t) => {
-  const group = new GroupCommit(db.pool, { maxInFlight: 1 });
+  const group = new Acceptor(db.pool, { maxInFlight: 1 });
   const bodies = Array.from({ length: 60 }, (_, i) => ({ ...farmer, nik: nikOf(100 + i) }));
   const outcomes = await Promise.all(bodies.map((b, i) => group.accept(scope(`group-${i}`), hashBody(b), operation(b))));
   t.ok(outcomes.every((o) => o.kind === 'new'), 'every command accepted');
   t.equal(new Set(outcomes.map((o) => (o as { id: string }).id)).size, 60, 'each its own operation');
   t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = ANY($1)', [bodies.map((b) => b.nik)]), 60, 'all committed');
-  t.equal(group.stats.commands, 60);
+  t.equal(group.stats.items, 60);
   t.equal(group.stats.batches, 2, 'in two transactions: the first command at once, the 59 that waited for it together');
 });
 
 t.test('group commit: inside one batch, a repeated key replays or mismatches and a second open registration conflicts, as they would apart', async (t) => {
-  const group = new GroupCommit(db.pool, { maxInFlight: 1 });
+  const group = new Acceptor(db.pool, { maxInFlight: 1 });
   const a = { ...farmer, nik: nikOf(300) };
   const b = { ...farmer, nik: nikOf(301) };
   // The first command takes the only slot; the next four wait and go together in one batch.
@@ -110,7 +110,7 @@ t.test('group commit: inside one batch, a repeated key replays or mismatches and
 });
 
 t.test('group commit: a command the ledger cannot take fails alone; the others of its batch are accepted', async (t) => {
-  const group = new GroupCommit(db.pool, { maxInFlight: 1 });
+  const group = new Acceptor(db.pool, { maxInFlight: 1 });
   const good = [0, 1, 2].map((i) => ({ ...farmer, nik: nikOf(400 + i) }));
   const bad = { ...farmer, nik: nikOf(410) };
   const results = await Promise.allSettled([

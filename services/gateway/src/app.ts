@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS } from '@sutasoma/contracts';
-import { GroupCommit, OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
+import { Acceptor, OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
 import { Counter, buildService, createLogger, createRedis, pingRedis, type Logger, type ServiceApp } from '@sutasoma/service-kit';
 import { claimRules, contributionRules, feeRules, type Config } from './config.ts';
 import { buildFlows } from './flows/index.ts';
@@ -35,7 +35,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   const acceptPool = createPool({
     connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_ACCEPT_POOL_MAX, applicationName: 'gateway', lockTimeoutMs: 5_000,
   });
-  const acceptor = new GroupCommit(acceptPool, { maxInFlight: config.DB_ACCEPT_POOL_MAX });
+  const acceptor = new Acceptor(acceptPool, { maxInFlight: config.DB_ACCEPT_POOL_MAX });
   const producerRedis = createRedis(config.REDIS_URL, 'producer');
   const workerRedis = createRedis(config.REDIS_URL, 'worker');
   producerRedis.on('error', () => {});
@@ -64,7 +64,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   const claims = claimRules(config);
   const flows = buildFlows(contributionRules(config), feeRules(config), claims);
   const events = createStepEventWorker({
-    pool, flows, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS, logger, metrics: app.metrics, onApplied: kick,
+    pool, flows, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, transactions: config.EVENTS_TRANSACTIONS, lockDurationMs: config.WORKER_LOCK_MS, logger, metrics: app.metrics, onApplied: kick,
   });
   const intake = createIntakeWorker({
     pool, flows, rules: claims, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.INTAKE_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS,

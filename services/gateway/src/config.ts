@@ -90,7 +90,10 @@ export const ConfigSchema = z.object({
   FOLLOW_UP_DAYS: z.coerce.number().int().min(0).default(14),
   /** Simluhtan's farmer-group directory is read again daily at this time (Asia/Makassar), and at start. */
   DIRECTORY_REFRESH_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('00:05'),
-  EVENTS_CONCURRENCY: z.coerce.number().int().min(1).default(32),
+  /** Step events taken from the queue at once, and the most applied in one transaction. */
+  EVENTS_CONCURRENCY: z.coerce.number().int().min(1).default(64),
+  /** Step-event transactions in flight at once (each a batch of events). */
+  EVENTS_TRANSACTIONS: z.coerce.number().int().min(1).default(2),
   /** How long the gateway's workers hold an event; a crashed gateway's events are taken up again after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   RELAY_POLL_MS: z.coerce.number().int().positive().default(1_000),

@@ -40,6 +40,7 @@ export interface StepRow {
   replays: number;
   discarded: boolean;
   result?: Record<string, unknown> | null;
+  partner_status?: number | null;
   updated_at: Date | string;
 }
 
@@ -113,25 +114,42 @@ function firstOpen(steps: readonly StepRow[]): StepRow | undefined {
 
 export type EventEffect = 'applied' | 'duplicate' | 'unknown_operation' | 'operation_closed';
 
+export interface EventOutcome {
+  effect: EventEffect;
+  kind?: string;
+  /** The operation's status after the event. */
+  status?: string;
+  /** Its status before, when the event changed it. */
+  from?: string;
+  /** Why the operation stopped, when the event rejected or failed it. */
+  reason?: { code: string; detail: string };
+}
+
+type LoadedOperation = OperationRow & { steps: StepRow[] };
+
+interface EventRow { operation_id: string; kind: string; step: string; attempt: number; detail: Record<string, unknown> }
+
+/** What one event does to its operation, decided in memory: the new rows, the jobs and the events to record. */
+interface Transition {
+  outcome: EventOutcome;
+  op?: LoadedOperation;
+  changed?: StepName[];
+  outbox?: OutboxMessage[];
+  events?: EventRow[];
+}
+
 /**
- * Applies one adapter event under a row lock, in one read and one write statement (events are the
- * hottest path). Events for a step already ended, or for a closed operation, change nothing:
- * partners and queues may deliver twice, and webhooks may arrive before the step they answer.
+ * One event's transition. Pure but for `flow.input`, which may read the ledger for an input decided
+ * late (the period a contribution posts from). Events for a step already ended, or for a closed
+ * operation, change nothing: partners and queues may deliver twice, and webhooks may arrive before
+ * the step they answer.
  */
-export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, e: StepEvent): Promise<{ effect: EventEffect; kind?: string; status?: string }> {
-  const ops = await tx.query<OperationRow & { steps: StepRow[] }>(
-    `SELECT o.*, (SELECT json_agg(s ORDER BY s.seq) FROM operation_steps s WHERE s.operation_id = o.id) AS steps
-       FROM operations o WHERE o.id = $1 FOR UPDATE`,
-    [e.operationId],
-  );
-  const op = ops.rows[0];
-  const flow = op && flows.get(op.kind);
-  if (!op || !flow) return { effect: 'unknown_operation' };
-  if (flow.terminal.includes(op.status)) return { effect: 'operation_closed', kind: op.kind, status: op.status };
+async function transition(tx: PoolClient, flow: FlowDefinition, op: LoadedOperation, e: StepEvent): Promise<Transition> {
+  if (flow.terminal.includes(op.status)) return { outcome: { effect: 'operation_closed', kind: op.kind, status: op.status } };
   const step = op.steps.find((s) => s.step === e.step);
   // An event of a generation before the operator's last replay is stale: the step was reopened since.
   if (!step || e.replay < step.replays || step.state === 'succeeded' || step.state === 'rejected' || step.state === 'failed') {
-    return { effect: 'duplicate', kind: op.kind, status: op.status };
+    return { outcome: { effect: 'duplicate', kind: op.kind, status: op.status } };
   }
 
   const attempts = Math.max(step.attempts, e.attempt);
@@ -167,7 +185,15 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
   }
 
   const before = firstOpen(op.steps);
-  let steps = op.steps.map((s) => (s.step === e.step ? { ...s, state, attempts } : s));
+  let steps = op.steps.map((s) => (s.step === e.step
+    ? {
+      ...s, state, attempts,
+      last_error_code: errorCode ?? s.last_error_code,
+      partner_status: e.partnerStatus ?? s.partner_status,
+      result: e.result ?? s.result ?? null,
+    }
+    : s));
+  const changed: StepName[] = [e.step];
   let after = firstOpen(steps);
   const updated = { ...op, result };
   const outbox: OutboxMessage[] = [];
@@ -179,16 +205,18 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
       break;
     }
     const next = gate === 'skip' ? 'succeeded' : 'failed';
+    const code = gate === 'skip' ? null : gate.fail.code;
     const name = after.step;
-    steps = steps.map((s) => (s.step === name ? { ...s, state: next } : s));
-    gated.push({ step: name, state: next, code: gate === 'skip' ? null : gate.fail.code });
+    steps = steps.map((s) => (s.step === name ? { ...s, state: next, last_error_code: code } : s));
+    changed.push(name);
+    gated.push({ step: name, state: next, code });
     if (gate !== 'skip') reason ??= gate.fail;
     after = firstOpen(steps);
   }
   const status = flow.status(steps);
 
-  const events: { kind: string; step: string; attempt: number; detail: Record<string, unknown> }[] = [{
-    kind: `step_${e.outcome}`, step: e.step, attempt: e.attempt,
+  const events: EventRow[] = [{
+    operation_id: op.id, kind: `step_${e.outcome}`, step: e.step, attempt: e.attempt,
     detail: {
       durationMs: Math.round(e.durationMs),
       ...(errorCode ? { errorCode } : {}),
@@ -197,39 +225,100 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
     },
   }];
   for (const g of gated) {
-    events.push({ kind: g.state === 'succeeded' ? 'step_skipped' : 'step_failed', step: g.step, attempt: 0, detail: g.code ? { errorCode: g.code } : {} });
+    events.push({ operation_id: op.id, kind: g.state === 'succeeded' ? 'step_skipped' : 'step_failed', step: g.step, attempt: 0, detail: g.code ? { errorCode: g.code } : {} });
   }
   if (status !== op.status) {
-    events.push({ kind: 'status_changed', step: e.step, attempt: e.attempt, detail: { from: op.status, to: status, ...(reason ? { reason: reason.code } : {}) } });
+    events.push({ operation_id: op.id, kind: 'status_changed', step: e.step, attempt: e.attempt, detail: { from: op.status, to: status, ...(reason ? { reason: reason.code } : {}) } });
   }
-  await tx.query(
-    `WITH step AS (
-       UPDATE operation_steps SET state = $3, attempts = $4, last_error_code = COALESCE($5, last_error_code),
-         partner_status = COALESCE($6, partner_status), result = COALESCE($7, result), updated_at = now()
-       WHERE operation_id = $1 AND step = $2),
-     op AS (
-       UPDATE operations SET status = $8, result = $9, reason_code = COALESCE($10, reason_code), reason_detail = COALESCE($11, reason_detail), updated_at = now() WHERE id = $1),
-     ob AS (
-       INSERT INTO outbox (queue, job_name, job_id, payload)
-       SELECT m.queue, m.name, m.job_id, m.payload FROM jsonb_to_recordset($12) AS m(queue text, name text, job_id text, payload jsonb))
-     INSERT INTO operation_events (operation_id, kind, step, attempt, detail)
-       SELECT $1, ev.kind, ev.step, ev.attempt, ev.detail FROM jsonb_to_recordset($13) AS ev(kind text, step text, attempt int, detail jsonb)`,
-    [
-      op.id, e.step, state, attempts, errorCode, e.partnerStatus ?? null, e.result ? JSON.stringify(e.result) : null,
-      status, JSON.stringify(result), reason?.code ?? null, reason?.detail ?? null,
+  return {
+    outcome: { effect: 'applied', kind: op.kind, status, ...(status !== op.status ? { from: op.status } : {}), ...(reason ? { reason } : {}) },
+    op: {
+      ...updated, steps, status,
+      reason_code: reason?.code ?? op.reason_code,
+      reason_detail: reason?.detail ?? op.reason_detail,
+    },
+    changed,
+    outbox,
+    events,
+  };
+}
+
+/**
+ * Applies adapter events in the caller's transaction: their operations are read and locked in one
+ * statement (in id order, so two batches never wait on each other in a circle), each event's
+ * transition is decided in memory in the order given (several for one operation follow each
+ * other), and everything they change is written in one statement. Answers in the order given.
+ */
+export async function applyStepEvents(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, events: readonly StepEvent[]): Promise<EventOutcome[]> {
+  const ids = [...new Set(events.map((e) => e.operationId))].sort();
+  const { rows } = await tx.query<LoadedOperation>({
+    name: 'step-events-lock',
+    text: `SELECT o.*, (SELECT json_agg(s ORDER BY s.seq) FROM operation_steps s WHERE s.operation_id = o.id) AS steps
+             FROM operations o WHERE o.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE`,
+    values: [ids],
+  });
+  const ops = new Map(rows.map((r) => [r.id, r]));
+  const dirty = new Map<string, Set<StepName>>();
+  const outbox: OutboxMessage[] = [];
+  const recorded: EventRow[] = [];
+  const outcomes: EventOutcome[] = [];
+  for (const e of events) {
+    const op = ops.get(e.operationId);
+    const flow = op && flows.get(op.kind);
+    if (!op || !flow) {
+      outcomes.push({ effect: 'unknown_operation' });
+      continue;
+    }
+    const t = await transition(tx, flow, op, e);
+    outcomes.push(t.outcome);
+    if (!t.op) continue;
+    ops.set(op.id, t.op);
+    const steps = dirty.get(op.id) ?? new Set<StepName>();
+    for (const name of t.changed ?? []) steps.add(name);
+    dirty.set(op.id, steps);
+    outbox.push(...(t.outbox ?? []));
+    recorded.push(...(t.events ?? []));
+    // In event order, so what one hook writes (a participant) is there for the next event's input.
+    if (t.outcome.from !== undefined) await flow.onStatusChange?.(tx, t.op, t.outcome.from, t.op.status);
+  }
+  if (dirty.size === 0) return outcomes;
+
+  const stepRows = [...dirty].flatMap(([id, names]) => ops.get(id)!.steps.filter((s) => names.has(s.step)).map((s) => ({
+    operation_id: id, step: s.step, state: s.state, attempts: s.attempts, last_error_code: s.last_error_code, partner_status: s.partner_status ?? null, result: s.result ?? null,
+  })));
+  const opRows = [...dirty.keys()].map((id) => {
+    const op = ops.get(id)!;
+    return { id, status: op.status, result: op.result, reason_code: op.reason_code, reason_detail: op.reason_detail };
+  });
+  await tx.query({
+    name: 'step-events-write',
+    text: `WITH st AS (
+             UPDATE operation_steps s SET state = x.state, attempts = x.attempts, last_error_code = x.last_error_code,
+               partner_status = x.partner_status, result = x.result, updated_at = now()
+             FROM jsonb_to_recordset($1::jsonb) AS x(operation_id uuid, step text, state text, attempts int, last_error_code text, partner_status int, result jsonb)
+             WHERE s.operation_id = x.operation_id AND s.step = x.step),
+           op AS (
+             UPDATE operations o SET status = x.status, result = x.result, reason_code = x.reason_code, reason_detail = x.reason_detail, updated_at = now()
+             FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, status text, result jsonb, reason_code text, reason_detail text) WHERE o.id = x.id),
+           ob AS (
+             INSERT INTO outbox (queue, job_name, job_id, payload)
+             SELECT m.queue, m.name, m.job_id, m.payload FROM jsonb_to_recordset($3::jsonb) AS m(queue text, name text, job_id text, payload jsonb))
+           INSERT INTO operation_events (operation_id, kind, step, attempt, detail)
+             SELECT ev.operation_id, ev.kind, ev.step, ev.attempt, ev.detail
+             FROM jsonb_to_recordset($4::jsonb) AS ev(operation_id uuid, kind text, step text, attempt int, detail jsonb)`,
+    values: [
+      JSON.stringify(stepRows),
+      JSON.stringify(opRows),
       JSON.stringify(outbox.map((m) => ({ queue: m.queue, name: m.name, job_id: m.jobId, payload: m.payload }))),
-      JSON.stringify(events),
+      JSON.stringify(recorded),
     ],
-  );
-  if (gated.length > 0) {
-    await tx.query(
-      `UPDATE operation_steps s SET state = g.state, last_error_code = g.code, updated_at = now()
-         FROM jsonb_to_recordset($2) AS g(step text, state text, code text) WHERE s.operation_id = $1 AND s.step = g.step`,
-      [op.id, JSON.stringify(gated)],
-    );
-  }
-  if (status !== op.status) await flow.onStatusChange?.(tx, { ...updated, status }, op.status, status);
-  return { effect: 'applied', kind: op.kind, status };
+  });
+  return outcomes;
+}
+
+/** Applies one adapter event in the caller's transaction (see applyStepEvents). */
+export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, e: StepEvent): Promise<EventOutcome> {
+  return (await applyStepEvents(tx, flows, [e]))[0]!;
 }
 
 /**

@@ -3,7 +3,7 @@ import {
   Claim, ClaimAccepted, ClaimList, ClaimRequest, ErrorCode, IdempotencyKeyHeader, IntakeEventView, Problem, todayInSoppeng,
   type ClaimStatus, type Principal,
 } from '@sutasoma/contracts';
-import { hashBody, type GroupCommit, withTransaction, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
+import { hashBody, type Acceptor, withTransaction, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
 import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { participantClaims, readClaim } from '../claims.ts';
 import { daysBetween, jkmAmounts, type ClaimRules } from '../flows/claim-rules.ts';
@@ -16,7 +16,7 @@ import { answerAcceptance } from './accepted.ts';
 export interface ClaimRoutesOptions {
   pool: Pool;
   /** Accepts commands by group commit (their own connections). */
-  acceptor: GroupCommit;
+  acceptor: Acceptor;
   rules: ClaimRules;
   onAccepted: () => void;
 }

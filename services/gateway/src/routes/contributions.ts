@@ -3,7 +3,7 @@ import {
   Contribution, ContributionAccepted, ErrorCode, IdempotencyKeyHeader, Problem, buildContributionRequest, monthlyContribution,
   type ContributionRules, type ContributionStatus,
 } from '@sutasoma/contracts';
-import { hashBody, type GroupCommit, type Pool } from '@sutasoma/ledger';
+import { hashBody, type Acceptor, type Pool } from '@sutasoma/ledger';
 import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { newContribution, readContribution, type ContributionOrder } from '../flows/contribution-flow.ts';
 import { findParticipant } from '../participants.ts';
@@ -12,7 +12,7 @@ import { answerAcceptance } from './accepted.ts';
 export interface ContributionRoutesOptions {
   pool: Pool;
   /** Accepts commands by group commit (their own connections). */
-  acceptor: GroupCommit;
+  acceptor: Acceptor;
   rules: ContributionRules;
   vaExpiryS: number;
   onAccepted: () => void;

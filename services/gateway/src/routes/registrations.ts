@@ -3,7 +3,7 @@ import {
   ErrorCode, IdempotencyKeyHeader, Problem, Registration, RegistrationAccepted, buildRegistrationRequest,
   type RegistrationRules, type RegistrationStatus,
 } from '@sutasoma/contracts';
-import { hashBody, type GroupCommit, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
+import { hashBody, type Acceptor, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
 import { problems, type ServiceApp } from '@sutasoma/service-kit';
 import { newRegistration, readRegistration } from '../flows/registration-flow.ts';
 import { answerAcceptance } from './accepted.ts';
@@ -11,7 +11,7 @@ import { answerAcceptance } from './accepted.ts';
 export interface RegistrationRoutesOptions {
   pool: Pool;
   /** Accepts commands by group commit (their own connections). */
-  acceptor: GroupCommit;
+  acceptor: Acceptor;
   rules: RegistrationRules;
   /** Called after a registration commits, so its first step is published at once. */
   onAccepted: () => void;

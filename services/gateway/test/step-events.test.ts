@@ -1,0 +1,96 @@
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, StepEvent, jobIds, type StepName, type StepOutcome } from '@sutasoma/contracts';
+import { withTransaction } from '@sutasoma/ledger';
+import { testRedisUrl, waitFor } from '@sutasoma/testing';
+import { applyStepEvents } from '../src/flows/engine.ts';
+import { registrationFlow } from '../src/flows/registration-flow.ts';
+import { lalabataFarmer, startGateway } from './helpers.ts';
+
+// The gateway alone: no adapter runs, so the events below are the only ones its registrations get.
+const gw = await startGateway(t);
+const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+t.teardown(() => connection.quit());
+const flows = new Map([[registrationFlow.kind, registrationFlow]]);
+
+/** Registers farmers of Lalabata with NIKs of their own; answers their operation ids. */
+async function register(suffixes: string[]): Promise<string[]> {
+  return Promise.all(suffixes.map(async (suffix) => {
+    const res = await gw.app.inject({
+      method: 'POST', url: '/v1/registrations', payload: lalabataFarmer({ nik: `731202450588${suffix}` }),
+      headers: { authorization: `Bearer ${gw.token('demo-agent')}`, 'idempotency-key': randomUUID() },
+    });
+    if (res.statusCode !== 202) throw new Error(`registration answered ${res.statusCode}: ${res.body}`);
+    return res.json<{ id: string }>().id;
+  }));
+}
+
+const RESULTS: Partial<Record<StepName, Record<string, unknown>>> = {
+  'simluhtan.verify_membership': { farmerGroupId: 'KT-1', farmerGroupName: 'Sipatuo', extensionWorkerId: 'PPL-1', extensionWorkerName: 'Andi' },
+  'ekartutani.lookup_card': { found: true, cardNumberMasked: '****1234', status: 'active' },
+};
+
+function event(operationId: string, step: StepName, outcome: StepOutcome = 'succeeded', result = RESULTS[step]): StepEvent {
+  return StepEvent.parse({ operationId, correlationId: `test-${operationId}`, step, attempt: 1, outcome, result, durationMs: 3, at: new Date().toISOString() });
+}
+
+async function steps(id: string) {
+  const { rows } = await gw.db.pool.query<{ step: string; state: string }>('SELECT step, state FROM operation_steps WHERE operation_id = $1 ORDER BY seq', [id]);
+  return Object.fromEntries(rows.map((r) => [r.step, r.state]));
+}
+
+t.test('events applied together in one transaction: each as it would be alone, two for one operation one after the other', async (t) => {
+  const [a, b] = await register(['0101', '0102']);
+  const unknown = randomUUID();
+  const outcomes = await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, flows, [
+    event(a!, 'simluhtan.verify_membership'),
+    event(b!, 'simluhtan.verify_membership', 'attempt_failed', undefined),
+    event(a!, 'ekartutani.lookup_card'),
+    event(a!, 'simluhtan.verify_membership'),
+    event(unknown, 'simluhtan.verify_membership'),
+  ]));
+  t.same(outcomes.map((o) => o.effect), ['applied', 'applied', 'applied', 'duplicate', 'unknown_operation'], 'answered in the order given');
+  t.same(outcomes.map((o) => o.status), ['verifying', 'verifying', 'verifying', 'verifying', undefined]);
+
+  t.same(await steps(a!), { 'simluhtan.verify_membership': 'succeeded', 'ekartutani.lookup_card': 'succeeded', 'bpjs.register_participant': 'pending' },
+    'the second event of the same operation saw the first one\'s change');
+  t.same(await steps(b!), { 'simluhtan.verify_membership': 'running', 'ekartutani.lookup_card': 'pending', 'bpjs.register_participant': 'pending' });
+
+  const timeline = await gw.db.pool.query<{ kind: string; step: string }>(
+    "SELECT kind, step FROM operation_events WHERE operation_id = $1 AND kind <> 'accepted' ORDER BY id", [a],
+  );
+  t.same(timeline.rows.map((r) => `${r.kind} ${r.step}`), [
+    'step_succeeded simluhtan.verify_membership', 'status_changed simluhtan.verify_membership', 'step_succeeded ekartutani.lookup_card',
+  ], 'the timeline in the order the events came; the duplicate left no trace');
+  const op = await gw.db.pool.query<{ result: Record<string, unknown> }>('SELECT result FROM operations WHERE id = $1', [a]);
+  t.same(Object.keys(op.rows[0]!.result).sort(), ['card', 'membership'], 'both results kept');
+
+  // Each step's job is published once: the card lookup after membership, the BPJS registration after the card.
+  const bpjs = new Queue('bpjs', { connection, prefix: gw.queues.prefix });
+  t.teardown(() => bpjs.close());
+  const job = await waitFor(() => bpjs.getJob(jobIds.step(a!, 'bpjs.register_participant')), (j) => j !== undefined, { what: 'the BPJS step published' });
+  t.equal(job!.data.operationId, a);
+});
+
+t.test('in the events worker, an event the ledger refuses fails alone; the others taken with it are applied', async (t) => {
+  const ids = await register(['0201', '0202', '0203']);
+  const events = new Queue(GATEWAY_EVENTS_QUEUE, { connection, prefix: gw.queues.prefix });
+  t.teardown(() => events.close());
+  // The second's result is not a membership: the flow cannot read it, and its transaction fails.
+  const sent = [
+    event(ids[0]!, 'simluhtan.verify_membership'),
+    event(ids[1]!, 'simluhtan.verify_membership', 'succeeded', { farmerGroupId: 'KT-1' }),
+    event(ids[2]!, 'simluhtan.verify_membership'),
+  ];
+  const jobs = await events.addBulk(sent.map((e) => ({ name: 'step-event', data: e, opts: { ...EVENT_JOB_OPTIONS, attempts: 1, jobId: jobIds.event(e) } })));
+
+  for (const id of [ids[0]!, ids[2]!]) {
+    await waitFor(() => steps(id), (s) => s['simluhtan.verify_membership'] === 'succeeded', { what: `${id}'s membership applied` });
+  }
+  await waitFor(() => jobs[1]!.isFailed(), (failed) => failed, { what: 'the unreadable event to fail' });
+  t.same(await steps(ids[1]!), { 'simluhtan.verify_membership': 'pending', 'ekartutani.lookup_card': 'pending', 'bpjs.register_participant': 'pending' },
+    'nothing of the refused event was written');
+  t.same((await events.getFailed()).map((j) => j.id), [jobs[1]!.id], 'only the refused event failed; the good ones completed (and are not kept)');
+});
