@@ -5,7 +5,10 @@
 // through the public API with an agent token, driven by the fault harness's load generator at the
 // same concurrency and count for both. Prints a table (with our figures as a ratio to the
 // baseline's and against the issue's targets) and writes results/bench-<date>.json.
-// Options (env): BENCH_COUNT (2000), BENCH_CONCURRENCY (64), BENCH_ACCEPT_ONLY=1 (registrations
+// `npm run bench -- district` instead registers every farmer of the simulator's district (55,289)
+// and then pays one month for each one registered, and reports the wall time end to end.
+// Options (env): BENCH_SECONDS (15: each measured phase sends for this long, at most BENCH_COUNT),
+// BENCH_COUNT (20000), BENCH_CONCURRENCY (64), BENCH_ACCEPT_ONLY=1 (registrations
 // accepted with no adapter running, nothing completes), BENCH_BASELINE=0 (skip the baseline),
 // BENCH_PROFILE_DIR (a V8 CPU profile of every service, summarized at the end), BENCH_BUDGET_S (540),
 // BENCH_WARMUP (500: registrations of other farmers sent to the baseline and to the system, and
@@ -17,7 +20,7 @@ import { startServiceProcess } from '@sutasoma/testing';
 import { summarizeProfiles, type ProfileSummary } from './bench/profile.ts';
 import { startBaseline } from './bench/baseline.ts';
 import { forEachConcurrently, postUntilAnswered } from './chaos/load.ts';
-import { settle } from './chaos/verify.ts';
+import { TERMINAL, settle } from './chaos/verify.ts';
 import { cpuMeter, rssMiB, sampleRss, servicePid } from './lib/proc.ts';
 import { startSystem, type System } from './lib/system.ts';
 
@@ -26,12 +29,14 @@ const num = (name: string, def: number) => {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
   return v;
 };
-const COUNT = Math.floor(num('BENCH_COUNT', 2000));
+const DISTRICT = process.argv.slice(2).includes('district');
+const COUNT = Math.floor(num('BENCH_COUNT', 20_000));
+const SECONDS = num('BENCH_SECONDS', 15);
 const CONCURRENCY = Math.floor(num('BENCH_CONCURRENCY', 64));
 const ACCEPT_ONLY = process.env['BENCH_ACCEPT_ONLY'] === '1';
 const BASELINE = process.env['BENCH_BASELINE'] !== '0';
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
-const BUDGET_MS = num('BENCH_BUDGET_S', 540) * 1000;
+const BUDGET_MS = num('BENCH_BUDGET_S', DISTRICT ? 3600 : 600) * 1000;
 const WARMUP = Math.floor(Number(process.env['BENCH_WARMUP'] ?? 500));
 const DISTRICT_FARMERS = 55_289;
 const started = Date.now();
@@ -49,12 +54,17 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 interface Load { ids: string[]; ackMs: number[]; errors: Record<string, number>; acceptSeconds: number; startedAt: number; startedEpochMs: number }
 
-/** Every body POSTed once (no retry: the first answer counts), CONCURRENCY at a time. */
-async function drive(baseUrl: string, token: string, path: string, bodies: unknown[]): Promise<Load> {
+/**
+ * Bodies POSTed once each (no retry: the first answer counts), CONCURRENCY at a time; with `seconds`,
+ * no new one is sent once that long has passed (the rest are left out).
+ */
+async function drive(baseUrl: string, token: string, path: string, bodies: unknown[], seconds = Infinity): Promise<Load> {
   const out: Load = { ids: [], ackMs: [], errors: {}, acceptSeconds: 0, startedAt: performance.now(), startedEpochMs: Date.now() };
   const post = { baseUrl, token, giveUpMs: 30_000, clock: { lastAnswerAt: Date.now() }, maxRetries: 0 };
+  const stopAt = out.startedAt + seconds * 1000;
   await forEachConcurrently(bodies, CONCURRENCY, async (body) => {
     const t0 = performance.now();
+    if (t0 >= stopAt) return;
     const a = await postUntilAnswered(post, path, body);
     out.ackMs.push(performance.now() - t0);
     if (a.kind === 'accepted') { out.ids.push(a.id); return; }
@@ -108,7 +118,7 @@ async function runBaseline(bodies: unknown[], warmup: unknown[]) {
     const rss = sampleRss(b.pids);
     const cpu = cpuMeter(b.pids);
     await cpu.start();
-    const load = await drive(b.url, 'none', '/v1/registrations', bodies);
+    const load = await drive(b.url, 'none', '/v1/registrations', bodies, SECONDS);
     let counts = await b.counts();
     while ((counts['completed'] ?? 0) - before + (counts['failed'] ?? 0) < load.ids.length && Date.now() < budgetEnds) {
       await sleep(20);
@@ -212,8 +222,8 @@ async function runSystem(farmers: unknown[], warmup: unknown[]) {
     const rss = sampleRss(pids);
     const cpu = cpuMeter(pids);
     await cpu.start();
-    note(`system: ${farmers.length} registrations…`);
-    const registered = await drive(system.gateway.url, token, '/v1/registrations', farmers);
+    note(`system: registrations for ${SECONDS} s (at most ${farmers.length})…`);
+    const registered = await drive(system.gateway.url, token, '/v1/registrations', farmers, SECONDS);
     const registrations = await completion(system, 'registration', 'registered', registered);
     note(`system: registrations ${registrations.acceptedPerSecond} accepted/s, ${registrations.completedPerSecond ?? '–'} completed/s`);
     let contributions: PhaseResult | null = null;
@@ -234,6 +244,100 @@ async function runSystem(farmers: unknown[], warmup: unknown[]) {
   } finally {
     await system.stop();
   }
+}
+
+// ---------------------------------------------------------------- the district, end to end
+
+/** Waits until no operation of `kind` in the run's ledger is open (its unfinished index answers cheaply), or the budget ends. */
+async function drained(system: System, kind: string): Promise<number> {
+  for (;;) {
+    const { rows } = await system.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM operations WHERE kind = $1 AND status <> ALL($2)', [kind, TERMINAL]);
+    const open = Number(rows[0]!.n);
+    if (open === 0 || Date.now() >= budgetEnds) return open;
+    await sleep(500);
+  }
+}
+
+async function byStatus(system: System, kind: string): Promise<{ counts: Record<string, number>; last: Date | null }> {
+  const { rows } = await system.db.pool.query<{ status: string; reason: string | null; n: string; last: Date }>(
+    'SELECT status, reason_code AS reason, count(*) AS n, max(updated_at) AS last FROM operations WHERE kind = $1 GROUP BY 1, 2 ORDER BY 1, 2', [kind],
+  );
+  const last = rows.reduce<Date | null>((a, r) => (a === null || r.last > a ? r.last : a), null);
+  return { counts: Object.fromEntries(rows.map((r) => [r.reason ? `${r.status} (${r.reason})` : r.status, Number(r.n)])), last };
+}
+
+async function runDistrict(): Promise<void> {
+  note('district: starting the gateway, the six adapters and the simulator…');
+  const system = await startSystem({});
+  const services = { gateway: system.gateway, ...Object.fromEntries(Object.entries(system.adapters).map(([n, p]) => [`${n}-adapter`, p!])), 'partner-sim': system.sim };
+  const pids: Record<string, number> = {};
+  for (const [name, p] of Object.entries(services)) {
+    const pid = await servicePid(p.name, p.port);
+    if (pid !== null) pids[name] = pid;
+  }
+  try {
+    // Every farmer of the district, whatever their case: the simulator decides who is eligible, as the partners would.
+    const farmers: unknown[] = [];
+    for (;;) {
+      const res = await fetch(`${system.sim.url}/_sim/farmers?limit=1000&offset=${farmers.length}`);
+      const page = ((await res.json()) as { items: unknown[] }).items;
+      if (page.length === 0) break;
+      farmers.push(...page);
+    }
+    await sleep(2000);
+    const rss = sampleRss(pids);
+    const cpu = cpuMeter(pids);
+    await cpu.start();
+    note(`district: registering ${farmers.length} farmers (no warm-up)…`);
+    const t0 = Date.now();
+    const regs = await drive(system.gateway.url, system.agentToken(), '/v1/registrations', farmers);
+    const regsOpen = await drained(system, 'registration');
+    const registrations = await byStatus(system, 'registration');
+    const registeredAt = registrations.last ?? new Date();
+    note(`district: ${JSON.stringify(registrations.counts)} after ${round((registeredAt.getTime() - t0) / 1000)} s`);
+    const kpjs = (await system.db.pool.query<{ kpj: string }>("SELECT result->>'kpj' AS kpj FROM operations WHERE kind = 'registration' AND status = 'registered'"))
+      .rows.map((r) => ({ kpj: r.kpj, months: 1, channel: 'agent_cash' }));
+    note(`district: paying one month for ${kpjs.length} participants…`);
+    const t1 = Date.now();
+    const pays = await drive(system.gateway.url, system.agentToken(), '/v1/contributions', kpjs);
+    const paysOpen = await drained(system, 'contribution');
+    const contributions = await byStatus(system, 'contribution');
+    const postedAt = contributions.last ?? new Date();
+    const peak = await rss.stop();
+    const cpuDuringLoad = await cpu.stop();
+    const operations = regs.ids.length + pays.ids.length;
+    const wallSeconds = round((postedAt.getTime() - t0) / 1000);
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
+      concurrency: CONCURRENCY,
+      farmers: farmers.length,
+      registrations: { accepted: regs.ids.length, errors: regs.errors, open: regsOpen, outcomes: registrations.counts, seconds: round((registeredAt.getTime() - t0) / 1000), acceptSeconds: round(regs.acceptSeconds) },
+      contributions: { accepted: pays.ids.length, errors: pays.errors, open: paysOpen, outcomes: contributions.counts, seconds: round((postedAt.getTime() - t1) / 1000), acceptSeconds: round(pays.acceptSeconds) },
+      wallSeconds,
+      cpuSeconds: cpuDuringLoad.cpuSeconds,
+      cpuMsPerOperation: round(Object.values(cpuDuringLoad.cpuSeconds).reduce((a, b) => a + b, 0) * 1000 / operations, 2),
+      peakRssMiB: Object.fromEntries(Object.entries(peak).map(([n, v]) => [n, round(v)])),
+    };
+    console.log(`\nthe district: ${farmers.length} farmers registered through the API, then one month paid (agent_cash) for each one registered, concurrency ${CONCURRENCY}`);
+    console.log(`  registrations: ${regs.ids.length} accepted in ${result.registrations.acceptSeconds} s, all ended after ${result.registrations.seconds} s: ${JSON.stringify(registrations.counts)}${regsOpen ? `, ${regsOpen} still open at the budget` : ''}`);
+    console.log(`  contributions: ${pays.ids.length} accepted in ${result.contributions.acceptSeconds} s, all ended after ${result.contributions.seconds} s: ${JSON.stringify(contributions.counts)}${paysOpen ? `, ${paysOpen} still open at the budget` : ''}`);
+    if (Object.keys(regs.errors).length + Object.keys(pays.errors).length > 0) console.log(`  refused: ${JSON.stringify({ ...regs.errors, ...pays.errors })}`);
+    console.log(`  wall time, first registration sent to last contribution posted: ${wallSeconds} s (target < 180 s)`);
+    console.log(`  CPU ms per operation (${operations}): ${result.cpuMsPerOperation}; CPU s by process: ${Object.entries(cpuDuringLoad.cpuSeconds).sort((a, b) => b[1] - a[1]).map(([n, v]) => `${n} ${v}`).join(', ')}`);
+    console.log(`  peak RSS MiB: ${Object.entries(result.peakRssMiB).map(([n, v]) => `${n} ${v}`).join(', ')}`);
+    await mkdir('results', { recursive: true });
+    const file = `results/bench-district-${result.date.replace(/[:.]/g, '-')}.json`;
+    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\ntotal ${round((Date.now() - started) / 1000)} s; written to ${file}`);
+  } finally {
+    await system.stop();
+  }
+}
+
+if (DISTRICT) {
+  await runDistrict();
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------- the run
@@ -298,7 +402,7 @@ const targets = [
 const result = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
-  options: { count: COUNT, concurrency: CONCURRENCY, acceptOnly: ACCEPT_ONLY },
+  options: { seconds: SECONDS, maxCount: COUNT, concurrency: CONCURRENCY, acceptOnly: ACCEPT_ONLY, warmup: WARMUP },
   baseline, ...ours, cpuMsPerOperation, profiles, vsBaseline, districtSecondsProjected: districtSeconds, targets,
   totalSeconds: round((Date.now() - started) / 1000),
 };
@@ -308,7 +412,7 @@ const result = {
 const cell = (v: unknown) => (v === null || v === undefined || Number.isNaN(v) ? '–' : String(v));
 const row = (cols: unknown[], widths: number[]) => cols.map((c, i) => cell(c).padEnd(widths[i]!)).join('  ');
 const W = [26, 11, 24, 13, 18, 9];
-console.log(`\n${COUNT} per phase at concurrency ${CONCURRENCY}${ACCEPT_ONLY ? ', acceptance alone (no adapter)' : ''}`);
+console.log(`\nregistrations sent for ${SECONDS} s (at most ${COUNT}) at concurrency ${CONCURRENCY}, then one contribution for each registered${ACCEPT_ONLY ? ', acceptance alone (no adapter)' : ''}`);
 console.log(row(['phase', 'accepted/s', 'ack p50/p95/p99 ms', 'completed/s', 'completion p50/p99', 'errors'], W));
 const line = (name: string, r: PhaseResult | null) => r && console.log(row([
   name, r.acceptedPerSecond, `${r.ackLatencyMs.p50} / ${r.ackLatencyMs.p95} / ${r.ackLatencyMs.p99}`, r.completedPerSecond,

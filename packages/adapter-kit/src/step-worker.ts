@@ -6,7 +6,7 @@ import {
 } from '@sutasoma/contracts';
 import { HandOver } from './hand-over.ts';
 import { PartnerError, backoffDelay, type PartnerClient, type RetryPolicy } from '@sutasoma/partner-client';
-import { Counter, Histogram, createRedis, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
+import { Counter, Histogram, createRedis, lazyChild, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 
 export type StepResult =
   | { outcome: 'succeeded'; result: Record<string, unknown> }
@@ -104,7 +104,7 @@ export class StepWorker {
     }
     const data = parsed.data;
     const attempt = job.attemptsMade + 1;
-    const log = this.opts.logger.child({ operationId: data.operationId, correlationId: data.correlationId, step: data.step, attempt });
+    const log = lazyChild(this.opts.logger, { operationId: data.operationId, correlationId: data.correlationId, step: data.step, attempt });
     const handler = this.opts.handlers[data.step];
     const input = handler?.input.safeParse(data.input);
     if (!handler || !input?.success) {
@@ -169,7 +169,7 @@ export class StepWorker {
   }
 
   private async publish(job: StepJob, attempt: number, outcome: StepOutcome, extra: Partial<StepEvent> & { durationMs: number }): Promise<void> {
-    const event = StepEvent.parse({
+    await this.publishEvent({
       operationId: job.operationId,
       correlationId: job.correlationId,
       step: job.step,
@@ -180,7 +180,6 @@ export class StepWorker {
       at: new Date().toISOString(),
       ...extra,
     });
-    await this.publishEvent(event);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 export { ConfigError, parseConfig, commonEnv, envFlag } from './config.ts';
-export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.ts';
+export { createLogger, lazyChild, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.ts';
 export { AppError, problems, type AppErrorOptions } from './errors.ts';
 export { problemErrorHandler, sendProblem, fieldErrorsFromValidation } from './problem-handler.ts';
 export { buildService, type ServiceApp, type ServiceOptions, type ReadinessCheck } from './service.ts';

@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
 
 /**
  * Personal data never reaches a log line in clear: these keys are censored at any of the depths
@@ -33,6 +33,34 @@ export function createLogger(opts: LoggerOptions): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: opts.name },
   }, opts.destination);
+}
+
+const LOG_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+const noop = () => {};
+
+/**
+ * A child logger made on first use. pino runs the redaction over a child's bindings when it makes
+ * one, and most children (one per request, one per job) never log a line at the level in force:
+ * a call below that level costs nothing here, and the child is made only for a line that is written.
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>, options?: ChildLoggerOptions): Logger {
+  let child: Logger | undefined;
+  const real = () => (child ??= parent.child(bindings, options));
+  const enabled = (method: string) => parent.levels.values[method]! >= parent.levels.values[options?.level ?? parent.level]!;
+  return new Proxy(parent, {
+    get(_target, prop) {
+      if (!child && typeof prop === 'string') {
+        if (LOG_METHODS.has(prop)) return enabled(prop) ? (...args: unknown[]) => (real()[prop as 'info'] as (...a: unknown[]) => void)(...args) : noop;
+        if (prop === 'child') return (b: Record<string, unknown>, o?: ChildLoggerOptions) => lazyChild(real(), b, o);
+      }
+      const target = real();
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set(_target, prop, value) {
+      return Reflect.set(real(), prop, value);
+    },
+  });
 }
 
 export type { Logger };

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, t
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { Histogram, type Registry, createRegistry } from './metrics.ts';
+import { lazyChild } from './logger.ts';
 import { AppError } from './errors.ts';
 import { problemErrorHandler, sendProblem } from './problem-handler.ts';
 import { ErrorCode } from '@sutasoma/contracts';
@@ -40,6 +41,7 @@ export async function buildService(opts: ServiceOptions): Promise<ServiceApp> {
     },
     // Our own onResponse hook logs requests; Fastify's two lines per request are noise at load.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger, bindings, options) => lazyChild(logger as Logger, bindings, options) as FastifyBaseLogger,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setErrorHandler(problemErrorHandler);

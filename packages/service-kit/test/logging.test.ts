@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createLogger, type Logger } from '@sutasoma/service-kit';
+import { createLogger, lazyChild, type Logger } from '@sutasoma/service-kit';
 
 /** A logger as a service builds it, writing its lines where the test can read them. */
 function capture(name = 'bpjs-adapter', level = 'debug'): { logger: Logger; lines: () => Record<string, unknown>[]; raw: () => string } {
@@ -103,4 +103,31 @@ t.test('the level decides what is written: a service at warn writes no info line
   logger.info('request');
   logger.warn('request failed');
   t.same(lines().map((l) => l['msg']), ['request failed']);
+});
+
+t.test('a lazy child (one per request or job) writes its bindings and censors them as a child would, and is made only for a line written', async (t) => {
+  const { logger, lines, raw } = capture('bpjs-adapter', 'info');
+  let made = 0;
+  const counting = new Proxy(logger, { get: (target, prop) => (prop === 'child' ? (...a: Parameters<Logger['child']>) => { made++; return target.child(...a); } : Reflect.get(target, prop)) });
+
+  const quiet = lazyChild(counting, { operationId: 'op-2', correlationId: 'req-2', body: besse() });
+  quiet.debug({ step: 'x' }, 'below the level');
+  quiet.trace('below it too');
+  t.equal(made, 0, 'nothing written, no child made');
+  t.equal(raw(), '');
+
+  const loud = lazyChild(counting, { operationId: 'op-3', correlationId: 'req-3', body: besse() });
+  loud.info({ ms: 4 }, 'step done');
+  loud.warn({ errorCode: 'timeout' }, 'step attempt failed');
+  t.equal(made, 1, 'one child made, for the first line, and kept');
+  const [done, failed] = lines();
+  t.same([done?.['msg'], done?.['operationId'], done?.['correlationId'], done?.['ms']], ['step done', 'op-3', 'req-3', 4]);
+  t.equal(failed?.['errorCode'], 'timeout');
+  t.equal(at(done!, ['body', 'nik']), '[redacted]', 'bindings are censored');
+  for (const secret of SECRETS) t.notOk(raw().includes(secret), `"${secret}" never reaches the log`);
+
+  const debugging = lazyChild(counting, { operationId: 'op-4' }, { level: 'debug' });
+  debugging.debug('written: the child\'s own level allows it');
+  t.equal(lines().at(-1)?.['msg'], 'written: the child\'s own level allows it');
+  t.equal(debugging.level, 'debug');
 });
