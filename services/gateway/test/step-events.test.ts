@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, StepEvent, jobIds, type StepName, type StepOutcome } from '@sutasoma/contracts';
-import { withTransaction } from '@sutasoma/ledger';
+import { inTransaction, withTransaction } from '@sutasoma/ledger';
 import { testRedisUrl, waitFor } from '@sutasoma/testing';
 import { applyStepEvents } from '../src/flows/engine.ts';
 import { registrationFlow } from '../src/flows/registration-flow.ts';
@@ -72,6 +72,30 @@ t.test('events applied together in one transaction: each as it would be alone, t
   t.teardown(() => bpjs.close());
   const job = await waitFor(() => bpjs.getJob(jobIds.step(a!, 'bpjs.register_participant')), (j) => j !== undefined, { what: 'the BPJS step published' });
   t.equal(job!.data.operationId, a);
+});
+
+t.test('an event that waited for another transaction on its operation decides on the steps that one committed', async (t) => {
+  const [id] = await register(['0301']);
+  const first = await gw.db.pool.connect();
+  const second = await gw.db.pool.connect();
+  t.teardown(() => { first.release(); second.release(); });
+  await first.query('BEGIN');
+  await applyStepEvents(first, flows, [event(id!, 'simluhtan.verify_membership'), event(id!, 'ekartutani.lookup_card')]);
+
+  // BPJS's answer arrives meanwhile, in a transaction of its own: it waits for the first one's lock.
+  const pid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const bpjs = inTransaction(second, (tx) => applyStepEvents(tx, flows, [event(id!, 'bpjs.register_participant', 'succeeded', { kpj: '19000000301' })]));
+  await waitFor(async () => (await gw.db.pool.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]?.w,
+    (w) => w === 'Lock', { what: 'the second transaction waiting for the operation\'s lock' });
+  await first.query('COMMIT');
+
+  const [outcome] = await bpjs;
+  t.equal(outcome!.status, 'registered', 'it saw membership and card done: the last step registers the farmer');
+  t.same(await steps(id!), { 'simluhtan.verify_membership': 'succeeded', 'ekartutani.lookup_card': 'succeeded', 'bpjs.register_participant': 'succeeded' });
+  const op = await gw.db.pool.query<{ status: string }>('SELECT status FROM operations WHERE id = $1', [id]);
+  t.equal(op.rows[0]!.status, 'registered');
+  const participant = await gw.db.pool.query('SELECT 1 FROM participants WHERE kpj = $1', ['19000000301']);
+  t.equal(participant.rowCount, 1, 'the participant exists');
 });
 
 t.test('in the events worker, an event the ledger refuses fails alone; the others taken with it are applied', async (t) => {

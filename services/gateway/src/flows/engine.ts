@@ -244,20 +244,31 @@ async function transition(tx: PoolClient, flow: FlowDefinition, op: LoadedOperat
 }
 
 /**
- * Applies adapter events in the caller's transaction: their operations are read and locked in one
- * statement (in id order, so two batches never wait on each other in a circle), each event's
+ * Locks operations (in id order, so two transactions never wait on each other in a circle), then
+ * reads them with their steps in a statement of its own. In one statement, a row lock that had to
+ * wait would return the operation as the other transaction committed it, but its steps as they were
+ * before: a second event for the same operation would then decide on stale steps.
+ */
+async function lockAndLoad(tx: PoolClient, operationIds: readonly string[]): Promise<Map<string, LoadedOperation>> {
+  const ids = [...new Set(operationIds)].sort();
+  await tx.query({ name: 'operations-lock', text: 'SELECT id FROM operations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', values: [ids] });
+  const { rows } = await tx.query<LoadedOperation>({
+    name: 'operations-load',
+    text: `SELECT o.*, (SELECT json_agg(s ORDER BY s.seq) FROM operation_steps s WHERE s.operation_id = o.id) AS steps
+             FROM operations o WHERE o.id = ANY($1::uuid[])`,
+    values: [ids],
+  });
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
+ * Applies adapter events in the caller's transaction: their operations are locked and read at once
+ * (lockAndLoad), each event's
  * transition is decided in memory in the order given (several for one operation follow each
  * other), and everything they change is written in one statement. Answers in the order given.
  */
 export async function applyStepEvents(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, events: readonly StepEvent[]): Promise<EventOutcome[]> {
-  const ids = [...new Set(events.map((e) => e.operationId))].sort();
-  const { rows } = await tx.query<LoadedOperation>({
-    name: 'step-events-lock',
-    text: `SELECT o.*, (SELECT json_agg(s ORDER BY s.seq) FROM operation_steps s WHERE s.operation_id = o.id) AS steps
-             FROM operations o WHERE o.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE`,
-    values: [ids],
-  });
-  const ops = new Map(rows.map((r) => [r.id, r]));
+  const ops = await lockAndLoad(tx, events.map((e) => e.operationId));
   const dirty = new Map<string, Set<StepName>>();
   const outbox: OutboxMessage[] = [];
   const recorded: EventRow[] = [];
@@ -328,14 +339,15 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
  * not republished: there is nothing of ours to run.
  */
 export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, staleMs: number, limit = 200): Promise<string[]> {
-  const terminal = [...new Set([...flows.values()].flatMap((f) => f.terminal))];
+  // operation_ended (migration 009) holds each kind's end states, as the flows define them; the
+  // index of unfinished operations has the same predicate, so this reads only those.
   const { rows } = await tx.query<OperationRow & { current_step: StepName; current_replays: number }>(
     `SELECT o.*, s.step AS current_step, s.replays AS current_replays FROM operations o
        JOIN LATERAL (SELECT step, replays FROM operation_steps WHERE operation_id = o.id AND state <> 'succeeded' ORDER BY seq LIMIT 1) s ON true
-     WHERE o.status <> ALL($1::text[]) AND o.updated_at < now() - make_interval(secs => $2::double precision / 1000)
-       AND NOT (s.step = ANY($4::text[]))
-     ORDER BY o.updated_at LIMIT $3 FOR UPDATE OF o SKIP LOCKED`,
-    [terminal, staleMs, limit, [...EXTERNAL_STEPS]],
+     WHERE NOT operation_ended(o.kind, o.status) AND o.updated_at < now() - make_interval(secs => $1::double precision / 1000)
+       AND NOT (s.step = ANY($3::text[]))
+     ORDER BY o.updated_at LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
+    [staleMs, limit, [...EXTERNAL_STEPS]],
   );
   const live = rows.filter((op) => flows.has(op.kind));
   if (live.length === 0) return [];
@@ -359,12 +371,7 @@ export type ReplayOutcome = 'replayed' | 'unknown_job' | 'not_failed' | 'was_dis
  * that in fact succeeded at the partner changes nothing there. Runs in the caller's transaction.
  */
 export async function replayStep(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, operationId: string, stepName: StepName, audit: { actor: string; reason: string }, dryRun: boolean): Promise<ReplayOutcome> {
-  const ops = await tx.query<OperationRow & { steps: StepRow[] }>(
-    `SELECT o.*, (SELECT json_agg(s ORDER BY s.seq) FROM operation_steps s WHERE s.operation_id = o.id) AS steps
-       FROM operations o WHERE o.id = $1 FOR UPDATE`,
-    [operationId],
-  );
-  const op = ops.rows[0];
+  const op = (await lockAndLoad(tx, [operationId])).get(operationId);
   const flow = op && flows.get(op.kind);
   const step = op?.steps.find((s) => s.step === stepName);
   if (!op || !flow || !step) return 'unknown_job';
@@ -389,11 +396,7 @@ export async function replayStep(tx: PoolClient, flows: ReadonlyMap<string, Flow
 
 /** Closes a failed step by hand: the operation stays failed, with the operator's reason. */
 export async function discardStep(tx: PoolClient, operationId: string, stepName: StepName, audit: { actor: string; reason: string }, dryRun: boolean): Promise<'discarded' | 'unknown_job' | 'not_failed' | 'already_discarded'> {
-  const { rows } = await tx.query<{ state: string; discarded: boolean }>(
-    'SELECT s.state, s.discarded FROM operation_steps s JOIN operations o ON o.id = s.operation_id WHERE s.operation_id = $1 AND s.step = $2 FOR UPDATE OF o',
-    [operationId, stepName],
-  );
-  const step = rows[0];
+  const step = (await lockAndLoad(tx, [operationId])).get(operationId)?.steps.find((s) => s.step === stepName);
   if (!step) return 'unknown_job';
   if (step.state !== 'failed') return 'not_failed';
   if (step.discarded) return 'already_discarded';
