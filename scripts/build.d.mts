@@ -1,6 +1,4 @@
 // Types of build.mjs (plain JavaScript: `npm start` runs it before any TypeScript loader exists).
-/** The packages and services with a src/. */
-export function workspaces(): string[];
 /** Compiles one TypeScript file to `to`, unless `to` is already newer; true when it compiled. */
 export function transpile(from: string, to: string): boolean;
 /** Compiles every workspace's src/ to dist/; how many files were compiled and how many were up to date. */

@@ -37,7 +37,7 @@ function walk(dir, prefix = '') {
 }
 
 /** The packages and services with a src/ (the test fixtures' package too: the harness's scripts load it). */
-export function workspaces() {
+function workspaces() {
   return ['packages', 'services'].flatMap((group) => readdirSync(join(root, group))
     .map((name) => join(root, group, name))
     .filter((dir) => existsSync(join(dir, 'src'))));

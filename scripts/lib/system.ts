@@ -62,16 +62,15 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const db = await createTestSchema();
   const queues = createTestPrefix();
   const nodeArgs = opts.nodeArgs ?? [];
-  const compiled = true;
   const common = { REDIS_URL: opts.redisUrl ?? testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'warn' };
   const keys = bankKeyPair();
   const jwtSecret = randomBytes(32).toString('hex');
-  const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey, ...opts.simEnv }, nodeArgs, compiled });
+  const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey, ...opts.simEnv }, nodeArgs, compiled: true });
   const started = opts.noAdapters ? [] : await Promise.all(ADAPTERS.map((s) => startServiceProcess({
     service: `${s}-adapter`,
     env: { ...common, ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, PARTNER_BASE_URL: `${sim.url}/${s}`, ...opts.adapterEnv },
     nodeArgs,
-    compiled,
+    compiled: true,
   })));
   const adapters = Object.fromEntries(started.map((p, i) => [ADAPTERS[i], p])) as System['adapters'];
   const gateway = await startServiceProcess({
@@ -81,7 +80,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       ADAPTER_URLS: Object.entries(adapters).map(([s, p]) => `${s}=${p!.url}`).join(','), ...opts.gatewayEnv,
     },
     nodeArgs,
-    compiled,
+    compiled: true,
   });
   await pointWebhooks(sim, adapters);
   const agentToken = () => {
