@@ -69,6 +69,8 @@ export class BankAccounts {
   readonly #owners = new Map<string, Farmer>();
   readonly #balances = new Map<string, number>();
   readonly #debits: Debit[] = [];
+  /** Debits by channel and the partner's reference, for the duplicate check on every debit. */
+  readonly #debitsByReference = new Map<string, Debit>();
   readonly #credits: Credit[] = [];
   readonly #institutions = new Map<string, InstitutionAccount>();
   readonly #ids = new Set<string>();
@@ -127,6 +129,7 @@ export class BankAccounts {
     const id = channel === 'ekartutani' ? `DBT${uniqueDigits(12, this.#ids)}` : uniqueDigits(16, this.#ids);
     const debit: Debit = { id, channel, reference, accountNo, amount, createdAt: now.toISOString() };
     this.#debits.push(debit);
+    this.#debitsByReference.set(`${channel}|${reference}`, debit);
     return { ok: true, debit };
   }
 
@@ -151,6 +154,11 @@ export class BankAccounts {
     return this.#credits.filter((c) => (filter.channel === undefined || c.channel === filter.channel)
       && (filter.reference === undefined || c.reference === filter.reference)
       && (filter.accountNo === undefined || c.accountNo === filter.accountNo));
+  }
+
+  /** Whether a debit with this reference was already booked on this channel (a lookup, not a scan of every debit). */
+  hasDebit(channel: DebitChannel, reference: string): boolean {
+    return this.#debitsByReference.has(`${channel}|${reference}`);
   }
 
   debits(filter: { channel?: DebitChannel; reference?: string; accountNo?: string } = {}): Debit[] {

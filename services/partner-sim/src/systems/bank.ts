@@ -223,7 +223,7 @@ export const bank: PartnerSystemDefinition = {
       const input = parsed.data;
       const amount = rupiah(input.amount.value);
       if (amount === null || amount <= 0) return snap(400, service, '01', 'Invalid Field Format amount.value');
-      if (accounts.debits({ channel: 'bank', reference: input.partnerReferenceNo }).length > 0) {
+      if (accounts.hasDebit('bank', input.partnerReferenceNo)) {
         return snap(409, service, '01', 'Duplicate partnerReferenceNo');
       }
       const outcome = accounts.debit(input.sourceAccountNo, amount, 'bank', input.partnerReferenceNo, now);
