@@ -71,7 +71,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     orderWaitMs: config.INTAKE_ORDER_WAIT_MS, logger, metrics: app.metrics, onApplied: kick,
   });
   const reconciler = new Reconciler({
-    pool, flows, staleMs: config.RECONCILE_AFTER_MS, everyMs: config.RECONCILE_EVERY_MS, logger, metrics: app.metrics, onRecovered: kick,
+    pool, flows, connection: producerRedis, prefix: config.QUEUE_PREFIX, staleMs: config.RECONCILE_AFTER_MS, everyMs: config.RECONCILE_EVERY_MS, logger, metrics: app.metrics, onRecovered: kick,
   });
 
   const closeQueueMetrics = registerQueueMetrics(app.metrics, producerRedis, config.QUEUE_PREFIX);

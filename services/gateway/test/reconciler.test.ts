@@ -50,6 +50,40 @@ t.test('a step whose job ended but whose event never reached the ledger runs aga
   t.equal(rows[0]?.step, 'simluhtan.verify_membership');
 });
 
+t.test('an operation whose step job still waits in its queue (a backlog, a partner down) is not published again; once its job ends without an event, it is', async (t) => {
+  const stillQueued = async () => {
+    const res = await gw.app.inject({ url: '/metrics' });
+    return Number(/^reconciler_still_queued_total(?:\{[^}]*\})? (\d+)/m.exec(res.body)?.[1] ?? 0);
+  };
+  const res = await gw.app.inject({
+    method: 'POST', url: '/v1/registrations', payload: lalabataFarmer({ nik: '7312024505880027' }),
+    headers: { authorization: `Bearer ${gw.token('demo-agent')}`, 'idempotency-key': crypto.randomUUID() },
+  });
+  t.equal(res.statusCode, 202);
+  const id = res.json<{ id: string }>().id;
+  const simluhtan = new Queue('simluhtan', { connection, prefix: gw.queues.prefix });
+  t.teardown(() => simluhtan.close());
+  const first = await waitFor(() => simluhtan.getJob(jobIds.step(id, 'simluhtan.verify_membership')), (j) => j !== undefined, { what: 'the membership job queued' });
+
+  // No adapter takes it: it waits. The reconciler looks at it (stale after 1 s) pass after pass.
+  const before = await stillQueued();
+  await waitFor(stillQueued, (n) => n >= before + 3, { timeoutMs: 30_000, what: 'three reconciler passes that found the job still queued' });
+  const republished = async () => (await gw.db.pool.query("SELECT 1 FROM operation_events WHERE operation_id = $1 AND kind = 'step_republished'", [id])).rowCount;
+  t.equal(await republished(), 0, 'not published again while its job waits');
+  t.equal(await first!.getState(), 'waiting', 'the one job still waits');
+
+  // Now the adapter takes it and gives up for good, its event lost: the step is published again.
+  const taken: Job[] = [];
+  const worker = new Worker('simluhtan', async (job) => {
+    if (StepJob.parse(job.data).operationId === id) taken.push(job);
+    throw new UnrecoverableError('the adapter gave up; its event is lost');
+  }, { connection, prefix: gw.queues.prefix });
+  t.teardown(() => worker.close());
+  await waitFor(async () => taken.length, (n) => n >= 2, { timeoutMs: 30_000, what: 'the step to run again' });
+  t.not(taken[1]!.id, taken[0]!.id, 'under a job id of its own');
+  t.ok((await republished())! >= 1, 'the timeline says it was republished');
+});
+
 t.test('a contribution paid whose BPJS posting job ended without its event is posted again: paid is not an end for a contribution', async (t) => {
   const events = new Queue(GATEWAY_EVENTS_QUEUE, { connection, prefix: gw.queues.prefix });
   t.teardown(() => events.close());

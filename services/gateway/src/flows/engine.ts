@@ -332,13 +332,25 @@ export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, 
   return (await applyStepEvents(tx, flows, [e]))[0]!;
 }
 
+/** Whether a step's job is still in its queue, waiting or being worked on (not finished, not gone). */
+export type StillQueued = (jobs: readonly { queue: string; jobIds: string[] }[]) => Promise<boolean[]>;
+
+export interface RecoveryPass {
+  /** Operations whose current step was published again. */
+  republished: string[];
+  /** Operations that only waited their turn: their step's job is still queued (a backlog, a partner's breaker open). */
+  queued: string[];
+}
+
 /**
  * Publishes again the current step of operations left unfinished and untouched for `staleMs`:
- * work lost with Redis, or dropped between two writes, resumes by itself. The deterministic job id
- * makes this a no-op while the step's job still exists. Steps a partner completes by webhook are
+ * work lost with Redis, or dropped between two writes, resumes by itself. An operation whose
+ * step's job is still in its queue is not lost, only waiting (a backlog, a partner down): it is not
+ * published again (which would add a second job for every waiting one, at the worst moment), only
+ * marked as looked at, so the next pass looks further. Steps a partner completes by webhook are
  * not republished: there is nothing of ours to run.
  */
-export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, staleMs: number, limit = 200): Promise<string[]> {
+export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, staleMs: number, stillQueued: StillQueued, limit = 200): Promise<RecoveryPass> {
   // operation_ended (migration 009) holds each kind's end states, as the flows define them; the
   // index of unfinished operations has the same predicate, so this reads only those.
   const { rows } = await tx.query<OperationRow & { current_step: StepName; current_replays: number }>(
@@ -349,8 +361,17 @@ export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, Fl
      ORDER BY o.updated_at LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
     [staleMs, limit, [...EXTERNAL_STEPS]],
   );
-  const live = rows.filter((op) => flows.has(op.kind));
-  if (live.length === 0) return [];
+  const candidates = rows.filter((op) => flows.has(op.kind));
+  if (candidates.length === 0) return { republished: [], queued: [] };
+  // The step's job under its first id, and under the operation's latest recovery id.
+  const queuedNow = await stillQueued(candidates.map((op) => ({
+    queue: systemOf(op.current_step),
+    jobIds: [...new Set([jobIds.step(op.id, op.current_step, op.current_replays), jobIds.step(op.id, op.current_step, op.current_replays, op.recoveries)])],
+  })));
+  const queued = candidates.filter((_, i) => queuedNow[i]).map((op) => op.id);
+  const live = candidates.filter((_, i) => !queuedNow[i]);
+  if (queued.length > 0) await tx.query('UPDATE operations SET updated_at = now() WHERE id = ANY($1::uuid[])', [queued]);
+  if (live.length === 0) return { republished: [], queued };
   // Under a job id of its own: the step's earlier job may still be kept in Redis, finished, and an
   // add under its id would do nothing. The partner's idempotency key stays the step's.
   await enqueue(tx, await Promise.all(live.map((op) => stepMessage(flows.get(op.kind)!, tx, op, op.current_step, op.current_replays, op.recoveries + 1))));
@@ -361,7 +382,7 @@ export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, Fl
        SELECT o.id, 'step_republished', o.step, '{"reason":"stale"}'::jsonb FROM jsonb_to_recordset($2) AS o(id uuid, step text)`,
     [ids, JSON.stringify(live.map((op) => ({ id: op.id, step: op.current_step })))],
   );
-  return ids;
+  return { republished: ids, queued };
 }
 
 export type ReplayOutcome = 'replayed' | 'unknown_job' | 'not_failed' | 'was_discarded' | 'external_step';

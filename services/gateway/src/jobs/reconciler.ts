@@ -1,10 +1,14 @@
+import { Queue } from 'bullmq';
 import { withTransaction, type Pool } from '@sutasoma/ledger';
-import { Counter, type Logger, type Registry } from '@sutasoma/service-kit';
+import { Counter, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 import { recoverStale, type FlowDefinition } from '../flows/engine.ts';
 
 export interface ReconcilerOptions {
   pool: Pool;
   flows: ReadonlyMap<string, FlowDefinition>;
+  /** To ask the step queues whether a stalled operation's job is still there. */
+  connection: Redis;
+  prefix: string;
   staleMs: number;
   everyMs: number;
   logger: Logger;
@@ -12,16 +16,26 @@ export interface ReconcilerOptions {
   onRecovered: () => void;
 }
 
+/** A job in one of these states is still to be done (or being done): its operation is waiting, not lost. */
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
 /** Periodically republishes the current step of operations that stopped moving. */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private readonly recoveries: Counter<string>;
+  private readonly waiting: Counter<string>;
+  private readonly queues = new Map<string, Queue>();
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.recoveries = new Counter({
       name: 'reconciler_recoveries_total',
       help: 'Operations whose current step was republished because they stopped moving',
+      registers: [opts.metrics],
+    });
+    this.waiting = new Counter({
+      name: 'reconciler_still_queued_total',
+      help: 'Operations untouched for the stale time whose step job was still queued, so not republished',
       registers: [opts.metrics],
     });
   }
@@ -31,6 +45,24 @@ export class Reconciler {
     this.timer.unref();
   }
 
+  private queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.opts.connection, prefix: this.opts.prefix });
+      q.on('error', (err) => this.opts.logger.warn({ err: err.message, queue: name }, 'queue error'));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Whether each step's job is still queued, under any of its ids; a Redis error answers "not queued" (republishing is the safe side). */
+  private readonly stillQueued = (jobs: readonly { queue: string; jobIds: string[] }[]) => Promise.all(jobs.map(async (j) => {
+    // Redis away: BullMQ would wait for it, holding this transaction's row locks all along.
+    if (this.opts.connection.status !== 'ready') return false;
+    const states = await Promise.all(j.jobIds.map((id) => this.queue(j.queue).getJobState(id).catch(() => 'unknown')));
+    return states.some((s) => LIVE_STATES.has(s));
+  }));
+
   async runOnce(): Promise<number> {
     try {
       for (const flow of this.opts.flows.values()) {
@@ -38,13 +70,17 @@ export class Reconciler {
         const closed = await withTransaction(this.opts.pool, (tx) => flow.sweep!(tx));
         for (const id of closed) this.opts.logger.info({ operationId: id, kind: flow.kind }, 'operation closed by time');
       }
-      const ids = await withTransaction(this.opts.pool, (tx) => recoverStale(tx, this.opts.flows, this.opts.staleMs));
-      for (const id of ids) this.opts.logger.warn({ operationId: id }, 'operation stalled: current step republished');
-      if (ids.length > 0) {
-        this.recoveries.inc(ids.length);
+      const pass = await withTransaction(this.opts.pool, (tx) => recoverStale(tx, this.opts.flows, this.opts.staleMs, this.stillQueued));
+      for (const id of pass.republished) this.opts.logger.warn({ operationId: id }, 'operation stalled: current step republished');
+      if (pass.queued.length > 0) {
+        this.waiting.inc(pass.queued.length);
+        this.opts.logger.info({ operations: pass.queued.length }, 'operations untouched but still queued: not republished');
+      }
+      if (pass.republished.length > 0) {
+        this.recoveries.inc(pass.republished.length);
         this.opts.onRecovered();
       }
-      return ids.length;
+      return pass.republished.length;
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message }, 'reconciler pass failed');
       return 0;
@@ -54,5 +90,6 @@ export class Reconciler {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }
