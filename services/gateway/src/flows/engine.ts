@@ -125,26 +125,27 @@ export interface EventOutcome {
   reason?: { code: string; detail: string };
 }
 
-type LoadedOperation = OperationRow & { steps: StepRow[] };
+export type LoadedOperation = OperationRow & { steps: StepRow[] };
 
-interface EventRow { operation_id: string; kind: string; step: string; attempt: number; detail: Record<string, unknown> }
+export interface EventRow { operation_id: string; kind: string; step: string; attempt: number; detail: Record<string, unknown> }
 
-/** What one event does to its operation, decided in memory: the new rows, the jobs and the events to record. */
-interface Transition {
+/** What one event does to its operation, decided in memory: the new rows, the step to publish and the events to record. */
+export interface Transition {
   outcome: EventOutcome;
   op?: LoadedOperation;
   changed?: StepName[];
-  outbox?: OutboxMessage[];
+  /** The next step to publish (its job's input is read when the transition is applied). */
+  publish?: { step: StepName; replays: number };
   events?: EventRow[];
 }
 
 /**
- * One event's transition. Pure but for `flow.input`, which may read the ledger for an input decided
- * late (the period a contribution posts from). Events for a step already ended, or for a closed
- * operation, change nothing: partners and queues may deliver twice, and webhooks may arrive before
- * the step they answer.
+ * One event's transition, `state + event → new state + effects`: pure (no ledger, no clock but the
+ * flow's own), so each flow's table of cases is tested without a database. Events for a step
+ * already ended, or for a closed operation, change nothing: partners and queues may deliver twice,
+ * and webhooks may arrive before the step they answer.
  */
-async function transition(tx: PoolClient, flow: FlowDefinition, op: LoadedOperation, e: StepEvent): Promise<Transition> {
+export function transition(flow: FlowDefinition, op: LoadedOperation, e: StepEvent): Transition {
   if (flow.terminal.includes(op.status)) return { outcome: { effect: 'operation_closed', kind: op.kind, status: op.status } };
   const step = op.steps.find((s) => s.step === e.step);
   // An event of a generation before the operator's last replay is stale: the step was reopened since.
@@ -196,12 +197,12 @@ async function transition(tx: PoolClient, flow: FlowDefinition, op: LoadedOperat
   const changed: StepName[] = [e.step];
   let after = firstOpen(steps);
   const updated = { ...op, result };
-  const outbox: OutboxMessage[] = [];
+  let publish: Transition['publish'];
   const gated: { step: StepName; state: StepState; code: string | null }[] = [];
   while (after && after.step !== before?.step && after.state === 'pending' && !EXTERNAL_STEPS.has(after.step) && !steps.some((s) => s.state === 'failed' || s.state === 'rejected')) {
     const gate = flow.gate?.(updated, after.step) ?? 'run';
     if (gate === 'run') {
-      outbox.push(await stepMessage(flow, tx, updated, after.step, after.replays));
+      publish = { step: after.step, replays: after.replays };
       break;
     }
     const next = gate === 'skip' ? 'succeeded' : 'failed';
@@ -238,7 +239,7 @@ async function transition(tx: PoolClient, flow: FlowDefinition, op: LoadedOperat
       reason_detail: reason?.detail ?? op.reason_detail,
     },
     changed,
-    outbox,
+    ...(publish ? { publish } : {}),
     events,
   };
 }
@@ -280,14 +281,15 @@ export async function applyStepEvents(tx: PoolClient, flows: ReadonlyMap<string,
       outcomes.push({ effect: 'unknown_operation' });
       continue;
     }
-    const t = await transition(tx, flow, op, e);
+    const t = transition(flow, op, e);
     outcomes.push(t.outcome);
     if (!t.op) continue;
+    // The next step's input, read now: it may come from the ledger (the period a contribution posts from).
+    if (t.publish) outbox.push(await stepMessage(flow, tx, t.op, t.publish.step, t.publish.replays));
     ops.set(op.id, t.op);
     const steps = dirty.get(op.id) ?? new Set<StepName>();
     for (const name of t.changed ?? []) steps.add(name);
     dirty.set(op.id, steps);
-    outbox.push(...(t.outbox ?? []));
     recorded.push(...(t.events ?? []));
     // In event order, so what one hook writes (a participant) is there for the next event's input.
     if (t.outcome.from !== undefined) await flow.onStatusChange?.(tx, t.op, t.outcome.from, t.op.status);
