@@ -4,6 +4,7 @@ import { transition, type FlowDefinition, type LoadedOperation } from '../src/fl
 import { registrationFlow } from '../src/flows/registration-flow.ts';
 import { buildContributionFlow } from '../src/flows/contribution-flow.ts';
 import { buildJkmFlow } from '../src/flows/jkm-flow.ts';
+import { buildJkkFlow, jkkSteps } from '../src/flows/jkk-flow.ts';
 
 // Each flow's transitions as a table: an operation in a given state, one event, and what must come
 // of it (status, step states, the next step published, the timeline, the reason). No database: a
@@ -54,6 +55,17 @@ const cashOp = (status: string, states: StepState[]) => operation('contribution'
 
 const jkm = buildJkmFlow();
 const JKM: StepName[] = ['bpjs.check_coverage', 'bpjs.submit_claim', 'bpjs.await_decision', 'bank.pay_heir'];
+
+const jkk = buildJkkFlow({} as never);
+/** An accident case whose steps up to BPJS's decision are done, the decision arriving; the farmer without a card. */
+const jkkAwaitingDecision = (request: Record<string, unknown> = {}) => {
+  const steps = jkkSteps(false);
+  const decision = steps.indexOf('bpjs.await_decision');
+  return operation('jkk_claim', 'submitted', steps.map((s, i) => [s, i < decision ? 'succeeded' : i === decision ? 'running' : 'pending']),
+    { type: 'jkk', hasCard: false, ...request }, { requested: { hospital: 2_000_000, lostIncome: 500_000 } });
+};
+const decided = (approved: Record<string, number>) => event('bpjs.await_decision', 'succeeded', { result: { bpjsClaimId: 'K-2', decision: 'approved', approved, decidedAt: '2026-12-02T00:00:00Z' } });
+const ACCOUNT = { bankCode: '002', accountNo: '0021203850002', holderName: 'La Tenri' };
 
 const cases: Case[] = [
   {
@@ -131,6 +143,29 @@ const cases: Case[] = [
     flow: jkm, op: operation('jkm_claim', 'submitted', JKM.map((s, i) => [s, i < 2 ? 'succeeded' : i === 2 ? 'running' : 'pending']), { requested: { funeral: 10_000_000 } }),
     event: event('bpjs.await_decision', 'succeeded', { result: { bpjsClaimId: 'K-1', decision: 'approved', approved: { funeral: 20_000_000 }, decidedAt: '2026-12-02T00:00:00Z' } }),
     effect: 'applied', status: 'failed', reason: 'amount_mismatch',
+  },
+  {
+    name: 'accident claim: BPJS approves the bill → the hospital\'s payout published',
+    flow: jkk, op: jkkAwaitingDecision({ payoutAccount: ACCOUNT }), event: decided({ hospital: 2_000_000, lostIncome: 500_000 }),
+    effect: 'applied', status: 'approved', publish: 'bank.pay_hospital',
+  },
+  {
+    name: 'accident claim: nothing for the hospital, lost income for a farmer with no card and no account → the hospital payout skipped, the farmer\'s fails for an operator',
+    flow: jkk, op: jkkAwaitingDecision(), event: decided({ lostIncome: 500_000 }),
+    effect: 'applied', status: 'failed', steps: { 'bank.pay_hospital': 'succeeded', 'bank.pay_benefit': 'failed' }, reason: 'payout_account_missing',
+    timeline: ['step_succeeded bpjs.await_decision', 'step_skipped bank.pay_hospital', 'step_failed bank.pay_benefit', 'status_changed bpjs.await_decision'],
+  },
+  {
+    name: 'accident claim: the bank refuses the hospital\'s payout → the step fails for an operator (BPJS\'s approval stands), not a rejection',
+    flow: jkk, op: (() => {
+      const op = jkkAwaitingDecision({ payoutAccount: ACCOUNT });
+      op.status = 'approved';
+      op.result = { ...op.result, decision: { approved: { hospital: 2_000_000, lostIncome: 500_000 }, decidedAt: '2026-12-02T00:00:00Z' } };
+      op.steps = op.steps.map((st) => (st.step === 'bpjs.await_decision' ? { ...st, state: 'succeeded' } : st.step === 'bank.pay_hospital' ? { ...st, state: 'running' } : st));
+      return op;
+    })(),
+    event: event('bank.pay_hospital', 'rejected', { reasonCode: 'account_closed' }),
+    effect: 'applied', status: 'failed', steps: { 'bank.pay_hospital': 'failed' }, reason: 'account_closed',
   },
 ];
 
