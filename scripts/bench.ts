@@ -201,16 +201,22 @@ async function postgresSize(system: System) {
   return { schema: system.db.schema, schemaMiB: round(Number(rows[0]!.schema_bytes) / 2 ** 20, 2), database: rows[0]!.db, databaseMiB: round(Number(rows[0]!.db_bytes) / 2 ** 20, 1) };
 }
 
-async function runSystem(farmers: unknown[], warmup: unknown[]) {
-  note(`system: starting the gateway, ${ACCEPT_ONLY ? 'no adapter' : 'the simluhtan, ekartutani, bpjs, bank, plkk and hospital adapters'} and the simulator…`);
-  if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
-  const system = await startSystem({ noAdapters: ACCEPT_ONLY, nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
+/** The process id of each of the system's services, by name (a service whose process is not found is left out). */
+async function systemPids(system: System): Promise<Record<string, number>> {
   const services = { gateway: system.gateway, ...Object.fromEntries(Object.entries(system.adapters).map(([n, p]) => [`${n}-adapter`, p!])), 'partner-sim': system.sim };
   const pids: Record<string, number> = {};
   for (const [name, p] of Object.entries(services)) {
     const pid = await servicePid(p.name, p.port);
     if (pid !== null) pids[name] = pid;
   }
+  return pids;
+}
+
+async function runSystem(farmers: unknown[], warmup: unknown[]) {
+  note(`system: starting the gateway, ${ACCEPT_ONLY ? 'no adapter' : 'the simluhtan, ekartutani, bpjs, bank, plkk and hospital adapters'} and the simulator…`);
+  if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
+  const system = await startSystem({ noAdapters: ACCEPT_ONLY, nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
+  const pids = await systemPids(system);
   try {
     const token = system.agentToken();
     await sleep(2000);
@@ -273,12 +279,7 @@ async function byStatus(system: System, kind: string): Promise<{ counts: Record<
 async function runDistrict(): Promise<void> {
   note('district: starting the gateway, the six adapters and the simulator…');
   const system = await startSystem({});
-  const services = { gateway: system.gateway, ...Object.fromEntries(Object.entries(system.adapters).map(([n, p]) => [`${n}-adapter`, p!])), 'partner-sim': system.sim };
-  const pids: Record<string, number> = {};
-  for (const [name, p] of Object.entries(services)) {
-    const pid = await servicePid(p.name, p.port);
-    if (pid !== null) pids[name] = pid;
-  }
+  const pids = await systemPids(system);
   try {
     // Every farmer of the district, whatever their case: the simulator decides who is eligible, as the partners would.
     const farmers: unknown[] = [];

@@ -194,7 +194,6 @@ export function transition(flow: FlowDefinition, op: LoadedOperation, e: StepEve
       result: e.result ?? s.result ?? null,
     }
     : s));
-  const changed: StepName[] = [e.step];
   let after = firstOpen(steps);
   const updated = { ...op, result };
   let publish: Transition['publish'];
@@ -209,7 +208,6 @@ export function transition(flow: FlowDefinition, op: LoadedOperation, e: StepEve
     const code = gate === 'skip' ? null : gate.fail.code;
     const name = after.step;
     steps = steps.map((s) => (s.step === name ? { ...s, state: next, last_error_code: code } : s));
-    changed.push(name);
     gated.push({ step: name, state: next, code });
     if (gate !== 'skip') reason ??= gate.fail;
     after = firstOpen(steps);
@@ -238,7 +236,7 @@ export function transition(flow: FlowDefinition, op: LoadedOperation, e: StepEve
       reason_code: reason?.code ?? op.reason_code,
       reason_detail: reason?.detail ?? op.reason_detail,
     },
-    changed,
+    changed: [e.step, ...gated.map((g) => g.step)],
     ...(publish ? { publish } : {}),
     events,
   };
