@@ -201,6 +201,34 @@ async function postgresSize(system: System) {
   return { schema: system.db.schema, schemaMiB: round(Number(rows[0]!.schema_bytes) / 2 ** 20, 2), database: rows[0]!.db, databaseMiB: round(Number(rows[0]!.db_bytes) / 2 ** 20, 1) };
 }
 
+interface PgActivity { commits: number; walRecords: number; walBytes: number }
+
+/** Commits in the run's database and WAL written by the whole server, so far. */
+async function pgActivity(system: System): Promise<PgActivity> {
+  const { rows } = await system.db.pool.query<{ commits: string; wal_records: string; wal_bytes: string }>(
+    `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) AS commits, wal_records, wal_bytes FROM pg_stat_wal`);
+  return { commits: Number(rows[0]!.commits), walRecords: Number(rows[0]!.wal_records), walBytes: Number(rows[0]!.wal_bytes) };
+}
+
+/**
+ * What the load wrote in PostgreSQL: commits and WAL (between two readings; the server's other
+ * databases count too), and rows inserted, updated (HOT: without touching an index), deleted per table
+ * of the run's schema. The statistics reach the views within a second or so of a backend going idle.
+ */
+async function pgWrites(system: System, before: PgActivity) {
+  await sleep(1500);
+  const after = await pgActivity(system);
+  const { rows } = await system.db.pool.query<{ relname: string; ins: string; upd: string; hot: string; del: string }>(
+    `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot, n_tup_del AS del
+       FROM pg_stat_user_tables WHERE schemaname = $1 AND n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY relname`, [system.db.schema]);
+  return {
+    commits: after.commits - before.commits,
+    walRecords: after.walRecords - before.walRecords,
+    walMiB: round((after.walBytes - before.walBytes) / 2 ** 20, 1),
+    tables: Object.fromEntries(rows.map((r) => [r.relname, { inserted: Number(r.ins), updated: Number(r.upd), hotUpdated: Number(r.hot), deleted: Number(r.del) }])),
+  };
+}
+
 /** The process id of each of the system's services, by name (a service whose process is not found is left out). */
 async function systemPids(system: System): Promise<Record<string, number>> {
   const services = { gateway: system.gateway, ...Object.fromEntries(Object.entries(system.adapters).map(([n, p]) => [`${n}-adapter`, p!])), 'partner-sim': system.sim };
@@ -228,6 +256,7 @@ async function runSystem(farmers: unknown[], warmup: unknown[]) {
     const idleRssMiB = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([n, pid]) => [n, round((await rssMiB(pid))?.rss ?? NaN)] as const)));
     const rss = sampleRss(pids);
     const cpu = cpuMeter(pids);
+    const pgBefore = await pgActivity(system);
     await cpu.start();
     note(`system: registrations for ${SECONDS} s (at most ${farmers.length})…`);
     const registered = await drive(system.gateway.url, token, '/v1/registrations', farmers, SECONDS);
@@ -247,7 +276,8 @@ async function runSystem(farmers: unknown[], warmup: unknown[]) {
     const cpuDuringLoad = await cpu.stop();
     const peakRssMiB = Object.fromEntries(Object.entries(peak).map(([n, v]) => [n, round(v)]));
     const sizes = { redis: await redisSize(system), postgres: await postgresSize(system) };
-    return { registrations, contributions, idleRssMiB, peakRssMiB, cpuDuringLoad, ...sizes, pids };
+    const writes = await pgWrites(system, pgBefore);
+    return { registrations, contributions, idleRssMiB, peakRssMiB, cpuDuringLoad, ...sizes, writes, pids };
   } finally {
     await system.stop();
   }
@@ -450,6 +480,12 @@ if (cpuMsPerOperation) {
 }
 console.log(`\nRedis: ${ours.redis.keys} keys of this run (${ours.redis.keysMiB} MiB by MEMORY USAGE, an estimate), used_memory of the whole server ${ours.redis.serverUsedMemoryMiB} MiB`);
 console.log(`PostgreSQL: schema ${ours.postgres.schema} ${ours.postgres.schemaMiB} MiB, database ${ours.postgres.database} ${ours.postgres.databaseMiB} MiB`);
+if ('writes' in ours && ours.writes) {
+  const w = ours.writes;
+  const per = (n: number) => (opsCompleted ? round(n / opsCompleted, 2) : '–');
+  console.log(`PostgreSQL writes during the load, per operation completed: ${per(w.commits)} commits, ${per(w.walRecords)} WAL records, ${opsCompleted ? round((w.walMiB * 1024) / opsCompleted, 2) : '–'} KiB of WAL (the warm-up's rows included below)`);
+  for (const [t, v] of Object.entries(w.tables)) console.log(`  ${t.padEnd(22)} inserted ${v.inserted}, updated ${v.updated} (HOT ${v.hotUpdated}), deleted ${v.deleted}`);
+}
 console.log('\ntargets (reported, never asserted)');
 for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'missed '} ${t.target.padEnd(50)} ${t.measured}`);
 for (const [name, p] of Object.entries(profiles)) {

@@ -22,7 +22,12 @@ export function createPool(opts: DbOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.max ?? 10,
-    options: `-c search_path=${schema}${opts.lockTimeoutMs ? ` -c lock_timeout=${opts.lockTimeoutMs}` : ''}`,
+    // Each execution planned for the tables as they are now. PostgreSQL otherwise settles, after five
+    // executions of a prepared statement (ours, and every statement inside a PL/pgSQL function), on a
+    // generic plan made for the tables of that moment and keeps it until the next ANALYZE: a ledger that
+    // starts empty kept sequential scans and hash joins over operations and operation_steps while they
+    // grew to 100,000 rows (seen with auto_explain in the benchmark: an event batch took 20-100 ms).
+    options: `-c search_path=${schema} -c plan_cache_mode=force_custom_plan${opts.lockTimeoutMs ? ` -c lock_timeout=${opts.lockTimeoutMs}` : ''}`,
     application_name: opts.applicationName ?? 'sutasoma',
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
