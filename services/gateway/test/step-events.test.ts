@@ -2,9 +2,11 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, StepEvent, jobIds, type StepName, type StepOutcome } from '@sutasoma/contracts';
+import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, StepEvent, jobIds, todayInSoppeng, type StepName, type StepOutcome } from '@sutasoma/contracts';
 import { inTransaction, withTransaction } from '@sutasoma/ledger';
 import { testRedisUrl, waitFor } from '@sutasoma/testing';
+import { contributionRules, feeRules, loadConfig } from '../src/config.ts';
+import { buildContributionFlow } from '../src/flows/contribution-flow.ts';
 import { applyStepEvents } from '../src/flows/engine.ts';
 import { registrationFlow } from '../src/flows/registration-flow.ts';
 import { lalabataFarmer, startGateway } from './helpers.ts';
@@ -96,6 +98,55 @@ t.test('an event that waited for another transaction on its operation decides on
   t.equal(op.rows[0]!.status, 'registered');
   const participant = await gw.db.pool.query('SELECT 1 FROM participants WHERE kpj = $1', ['19000000301']);
   t.equal(participant.rowCount, 1, 'the participant exists');
+});
+
+t.test('a batch that registers three farmers, then batches that pay their first months: every participant, coverage and fee written', async (t) => {
+  const config = loadConfig({ JWT_SECRET: 'x'.repeat(32) });
+  const both = new Map([[registrationFlow.kind, registrationFlow], ['contribution', buildContributionFlow(contributionRules(config), feeRules(config))]]);
+  const ids = await register(['0401', '0402', '0403']);
+  const kpjs = ['19000000401', '19000000402', '19000000403'];
+  const registered = await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, ids.flatMap((id, i) => [
+    event(id, 'simluhtan.verify_membership'), event(id, 'ekartutani.lookup_card'), event(id, 'bpjs.register_participant', 'succeeded', { kpj: kpjs[i] }),
+  ])));
+  t.same(registered.map((o) => o.status).filter((s) => s === 'registered').length, 3, 'each registration ends in the batch');
+  const participants = await gw.db.pool.query<{ kpj: string; registration_id: string; has_card: boolean; months_paid: number }>(
+    'SELECT kpj, registration_id, has_card, months_paid FROM participants WHERE kpj = ANY($1) ORDER BY kpj', [kpjs]);
+  t.same(participants.rows, kpjs.map((kpj, i) => ({ kpj, registration_id: ids[i], has_card: true, months_paid: 0 })), 'one participant each, with its card');
+
+  const contributions = await Promise.all(kpjs.map(async (kpj) => {
+    const res = await gw.app.inject({
+      method: 'POST', url: '/v1/contributions', payload: { kpj, months: 2, channel: 'agent_cash' },
+      headers: { authorization: `Bearer ${gw.token('demo-agent')}`, 'idempotency-key': randomUUID() },
+    });
+    t.equal(res.statusCode, 202, res.body);
+    return res.json<{ id: string; amount: number }>();
+  }));
+  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, contributions.map((c, i) => event(c.id, 'bank.collect_agent_cash', 'succeeded', { bankReference: `REF-${i}`, amount: c.amount }))));
+  const thisMonth = todayInSoppeng().slice(0, 7);
+  const postings = await gw.db.pool.query<{ input: { kpj: string; periodStart: string; months: number } }>(
+    "SELECT payload->'input' AS input FROM outbox WHERE job_name = 'bpjs.post_contribution' ORDER BY payload->'input'->>'kpj'");
+  const bpjs = new Queue('bpjs', { connection, prefix: gw.queues.prefix });
+  t.teardown(() => bpjs.close());
+  const published = postings.rows.length > 0 ? postings.rows.map((r) => r.input) : await waitFor(async () => {
+    const jobs = await Promise.all(contributions.map((c) => bpjs.getJob(jobIds.step(c.id, 'bpjs.post_contribution'))));
+    return jobs.every(Boolean) ? jobs.map((j) => j!.data.input as { kpj: string; periodStart: string; months: number }).sort((a, b) => a.kpj.localeCompare(b.kpj)) : undefined;
+  }, (x) => x !== undefined, { what: 'the three postings published' });
+  t.same(published!.map((i) => [i.kpj, i.periodStart.slice(0, 7), i.months]), kpjs.map((kpj) => [kpj, thisMonth, 2]),
+    'each posting read its own participant\'s coverage: none yet, so from this month');
+
+  const [y, m] = thisMonth.split('-').map(Number) as [number, number];
+  const next = `${m === 12 ? y + 1 : y}-${String(m === 12 ? 1 : m + 1).padStart(2, '0')}`;
+  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, contributions.map((c, i) => event(c.id, 'bpjs.post_contribution', 'succeeded', {
+    receipt: `TT000000000${i}`, periodStart: `${thisMonth}-01`, periodEnd: `${next}-01`,
+  }))));
+  const paid = await gw.db.pool.query<{ kpj: string; months_paid: number; covered_until: string; first: boolean }>(
+    "SELECT kpj, months_paid, to_char(covered_until, 'YYYY-MM') AS covered_until, first_paid_at IS NOT NULL AS first FROM participants WHERE kpj = ANY($1) ORDER BY kpj", [kpjs]);
+  t.same(paid.rows, kpjs.map((kpj) => ({ kpj, months_paid: 2, covered_until: next, first: true })), 'each coverage extended to the end of the month posted');
+  const fees = await gw.db.pool.query<{ kpj: string; kind: string; amount: string }>(
+    'SELECT kpj, kind, amount FROM agent_fees WHERE kpj = ANY($1) ORDER BY kpj, kind', [kpjs]);
+  // 7.5 % of Rp 33,600, of which the agent keeps 90 %: Rp 2,268; and the activation fee with the first month.
+  t.same(fees.rows.map((f) => [f.kpj, f.kind, Number(f.amount)]), kpjs.flatMap((kpj) => [[kpj, 'activation', 5_000], [kpj, 'contribution', 2_268]]),
+    'one contribution fee and one activation fee for each');
 });
 
 t.test('in the events worker, an event the ledger refuses fails alone; the others taken with it are applied', async (t) => {

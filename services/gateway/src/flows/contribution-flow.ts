@@ -85,20 +85,31 @@ export function buildContributionFlow(rules: ContributionRules, fees: FeeRules):
     kind: KIND,
     terminal: ['posted', 'failed', 'expired'] satisfies ContributionStatus[],
 
-    input: async (tx, op, step) => {
-      const order = op.request as unknown as ContributionOrder;
-      if (step !== 'bpjs.post_contribution') return firstInput(order, step);
-      const p = await tx.query<{ covered_until: string | null }>(
-        "SELECT to_char(covered_until, 'YYYY-MM-DD') AS covered_until FROM participants WHERE kpj = $1 FOR UPDATE", [order.kpj],
-      );
-      return {
-        kpj: order.kpj,
-        months: order.months,
-        periodStart: periodStart(rules, p.rows[0]?.covered_until ?? null, todayInSoppeng()),
-        amount: order.amount,
-        channel: order.channel,
-        bankReference: String(op.result['bankReference'] ?? ''),
-      };
+    inputs: async (tx, items) => {
+      // The period a posting buys is decided now, under a lock on each participant, from what its
+      // coverage reaches: read for every posting of the batch at once.
+      const kpjs = [...new Set(items.filter((i) => i.step === 'bpjs.post_contribution').map((i) => (i.op.request as unknown as ContributionOrder).kpj))].sort();
+      const coveredUntil = new Map<string, string | null>();
+      if (kpjs.length > 0) {
+        const { rows } = await tx.query<{ kpj: string; covered_until: string | null }>(
+          "SELECT kpj, to_char(covered_until, 'YYYY-MM-DD') AS covered_until FROM participants WHERE kpj = ANY($1::text[]) ORDER BY kpj FOR UPDATE",
+          [kpjs],
+        );
+        for (const r of rows) coveredUntil.set(r.kpj, r.covered_until);
+      }
+      const today = todayInSoppeng();
+      return items.map(({ op, step }) => {
+        const order = op.request as unknown as ContributionOrder;
+        if (step !== 'bpjs.post_contribution') return firstInput(order, step);
+        return {
+          kpj: order.kpj,
+          months: order.months,
+          periodStart: periodStart(rules, coveredUntil.get(order.kpj) ?? null, today),
+          amount: order.amount,
+          channel: order.channel,
+          bankReference: String(op.result['bankReference'] ?? ''),
+        };
+      });
     },
 
     succeeded: (op, step, result) => {
@@ -126,28 +137,51 @@ export function buildContributionFlow(rules: ContributionRules, fees: FeeRules):
       return 'accepted';
     },
 
-    onStatusChange: async (tx, op, _from, to) => {
-      if (to !== 'posted') return;
-      const order = op.request as unknown as ContributionOrder;
-      const coverage = op.result['coverage'] as { from: string; to: string };
+    onStatusChanges: async (tx, changes) => {
+      const posted = changes.filter((c) => c.to === 'posted');
+      if (posted.length === 0) return;
       const period = todayInSoppeng().slice(0, 7);
-      const { rows } = await tx.query<{ first: boolean; agent_id: string; registration_id: string }>(
-        `UPDATE participants SET covered_until = $2::date, months_paid = months_paid + $3,
-           first_paid_at = COALESCE(first_paid_at, now())
-         WHERE kpj = $1 RETURNING (months_paid = $3) AS first, agent_id, registration_id`,
-        [order.kpj, lastDayOf(coverage.to), order.months],
-      );
-      const contributionFee = Math.floor((order.amount * fees.contributionBps * fees.agentSharePercent) / (10_000 * 100));
-      const accruals: unknown[][] = [[op.agent_id, period, 'contribution', op.id, order.kpj, order.amount, contributionFee]];
-      // The registration becomes active with its first posted contribution: its agent earns the activation fee.
-      if (rows[0]?.first && fees.activationFee > 0) {
-        accruals.push([rows[0].agent_id, period, 'activation', op.id, order.kpj, order.amount, fees.activationFee]);
-      }
-      for (const a of accruals) {
+      // A farmer has one open contribution at a time, so a batch posts at most one per participant;
+      // were there two, each round below would still extend the coverage once for each.
+      for (let round = posted; round.length > 0;) {
+        const seen = new Set<string>();
+        const now: typeof posted = [];
+        const later: typeof posted = [];
+        for (const c of round) {
+          const kpj = (c.op.request as unknown as ContributionOrder).kpj;
+          (seen.has(kpj) ? later : now).push(c);
+          seen.add(kpj);
+        }
+        const { rows } = await tx.query<{ kpj: string; first: boolean; agent_id: string }>(
+          `UPDATE participants p SET covered_until = x.covered_until::date, months_paid = p.months_paid + x.months,
+             first_paid_at = COALESCE(p.first_paid_at, now())
+           FROM jsonb_to_recordset($1::jsonb) AS x(kpj text, covered_until text, months int)
+           WHERE p.kpj = x.kpj RETURNING p.kpj, (p.months_paid = x.months) AS first, p.agent_id`,
+          [JSON.stringify(now.map(({ op }) => {
+            const order = op.request as unknown as ContributionOrder;
+            return { kpj: order.kpj, covered_until: lastDayOf((op.result['coverage'] as { to: string }).to), months: order.months };
+          }))],
+        );
+        const participant = new Map(rows.map((r) => [r.kpj, r]));
+        const accruals: Record<string, unknown>[] = [];
+        for (const { op } of now) {
+          const order = op.request as unknown as ContributionOrder;
+          const contributionFee = Math.floor((order.amount * fees.contributionBps * fees.agentSharePercent) / (10_000 * 100));
+          accruals.push({ agent_id: op.agent_id, period, kind: 'contribution', operation_id: op.id, kpj: order.kpj, base_amount: order.amount, amount: contributionFee });
+          // The registration becomes active with its first posted contribution: its agent earns the activation fee.
+          const p = participant.get(order.kpj);
+          if (p?.first && fees.activationFee > 0) {
+            accruals.push({ agent_id: p.agent_id, period, kind: 'activation', operation_id: op.id, kpj: order.kpj, base_amount: order.amount, amount: fees.activationFee });
+          }
+        }
         await tx.query(
           `INSERT INTO agent_fees (agent_id, period, kind, operation_id, kpj, base_amount, amount)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (operation_id, kind) DO NOTHING`, a,
+           SELECT f.agent_id, f.period, f.kind, f.operation_id, f.kpj, f.base_amount, f.amount
+           FROM jsonb_to_recordset($1::jsonb) AS f(agent_id text, period text, kind text, operation_id uuid, kpj text, base_amount bigint, amount bigint)
+           ON CONFLICT (operation_id, kind) DO NOTHING`,
+          [JSON.stringify(accruals)],
         );
+        round = later;
       }
     },
 

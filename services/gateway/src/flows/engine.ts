@@ -51,8 +51,12 @@ export type SucceededEffect = { patch: Record<string, unknown> } | { fail: { cod
 export interface FlowDefinition {
   kind: string;
   terminal: readonly string[];
-  /** The job input of a step, read from the operation (and the ledger, for inputs decided late). */
-  input: (tx: PoolClient, op: OperationRow, step: StepName) => Promise<Record<string, unknown>>;
+  /**
+   * The job inputs of steps about to be published, one for each item in the order given: read from
+   * their operations (and from the ledger, for inputs decided late, all at once). Most flows need
+   * only the operation: `eachInput`.
+   */
+  inputs: (tx: PoolClient, items: readonly StepToPublish[]) => Promise<Record<string, unknown>[]>;
   /** What a step's result adds to the operation's result, or why it makes the step fail. */
   succeeded: (op: OperationRow, step: StepName, result: Record<string, unknown>) => SucceededEffect;
   /**
@@ -63,8 +67,11 @@ export interface FlowDefinition {
   refusalFails?: (step: StepName) => boolean;
   /** The operation's status, derived from its steps. */
   status: (steps: readonly StepRow[]) => string;
-  /** Side effects in the same transaction when the status changes. */
-  onStatusChange?: (tx: PoolClient, op: OperationRow, from: string, to: string) => Promise<void>;
+  /**
+   * Side effects, in the same transaction, of the status changes a batch of events made (in event
+   * order), written together: a participant registered, coverage extended, an agent's fees.
+   */
+  onStatusChanges?: (tx: PoolClient, changes: readonly StatusChange[]) => Promise<void>;
   /**
    * Whether a step about to be published runs, is skipped (nothing to do: a payout of Rp 0), or
    * fails at once for a reason an operator must settle (no account to pay to). Default: runs.
@@ -102,9 +109,35 @@ export function jobMessage(operationId: string, correlationId: string, step: Ste
   return { queue: systemOf(step), name: step, jobId: jobIds.step(operationId, step, replay, recovery), payload };
 }
 
-/** The step's job; `recovery` > 0 when the reconciler republishes it (a job id of its own, the same idempotency key). */
+export interface StepToPublish {
+  op: OperationRow;
+  step: StepName;
+  replay?: number;
+  /** > 0 when the reconciler republishes the step (a job id of its own, the same idempotency key). */
+  recovery?: number;
+}
+
+export interface StatusChange {
+  op: OperationRow;
+  from: string;
+  to: string;
+}
+
+/** `inputs` for a flow whose step inputs come from the operation alone. */
+export function eachInput(input: (op: OperationRow, step: StepName) => Record<string, unknown>): FlowDefinition['inputs'] {
+  return async (_tx, items) => items.map(({ op, step }) => input(op, step));
+}
+
+/** The steps' jobs, of operations of one flow, their inputs read together. */
+export async function stepMessages(flow: FlowDefinition, tx: PoolClient, items: readonly StepToPublish[]): Promise<OutboxMessage[]> {
+  if (items.length === 0) return [];
+  const inputs = await flow.inputs(tx, items);
+  return items.map((it, i) => jobMessage(it.op.id, it.op.correlation_id, it.step, inputs[i]!, it.replay, it.recovery));
+}
+
+/** One step's job (see stepMessages). */
 export async function stepMessage(flow: FlowDefinition, tx: PoolClient, op: OperationRow, step: StepName, replay = 0, recovery = 0): Promise<OutboxMessage> {
-  return jobMessage(op.id, op.correlation_id, step, await flow.input(tx, op, step), replay, recovery);
+  return (await stepMessages(flow, tx, [{ op, step, replay, recovery }]))[0]!;
 }
 
 /** The first step not yet succeeded, in order. */
@@ -262,16 +295,18 @@ async function lockAndLoad(tx: PoolClient, operationIds: readonly string[]): Pro
 
 /**
  * Applies adapter events in the caller's transaction: their operations are locked and read at once
- * (lockAndLoad), each event's
- * transition is decided in memory in the order given (several for one operation follow each
- * other), and everything they change is written in one statement. Answers in the order given.
+ * (lockAndLoad), each event's transition is decided in memory in the order given (several for one
+ * operation follow each other), the flows' side effects and the next steps' inputs are written and
+ * read once per flow, and everything else they change is written in one statement. Answers in the
+ * order given.
  */
 export async function applyStepEvents(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, events: readonly StepEvent[]): Promise<EventOutcome[]> {
   const ops = await lockAndLoad(tx, events.map((e) => e.operationId));
   const dirty = new Map<string, Set<StepName>>();
-  const outbox: OutboxMessage[] = [];
   const recorded: EventRow[] = [];
   const outcomes: EventOutcome[] = [];
+  const toPublish = new Map<FlowDefinition, StepToPublish[]>();
+  const changes = new Map<FlowDefinition, StatusChange[]>();
   for (const e of events) {
     const op = ops.get(e.operationId);
     const flow = op && flows.get(op.kind);
@@ -282,17 +317,21 @@ export async function applyStepEvents(tx: PoolClient, flows: ReadonlyMap<string,
     const t = transition(flow, op, e);
     outcomes.push(t.outcome);
     if (!t.op) continue;
-    // The next step's input, read now: it may come from the ledger (the period a contribution posts from).
-    if (t.publish) outbox.push(await stepMessage(flow, tx, t.op, t.publish.step, t.publish.replays));
+    if (t.publish) toPublish.set(flow, [...(toPublish.get(flow) ?? []), { op: t.op, step: t.publish.step, replay: t.publish.replays }]);
+    if (t.outcome.from !== undefined) changes.set(flow, [...(changes.get(flow) ?? []), { op: t.op, from: t.outcome.from, to: t.op.status }]);
     ops.set(op.id, t.op);
     const steps = dirty.get(op.id) ?? new Set<StepName>();
     for (const name of t.changed ?? []) steps.add(name);
     dirty.set(op.id, steps);
     recorded.push(...(t.events ?? []));
-    // In event order, so what one hook writes (a participant) is there for the next event's input.
-    if (t.outcome.from !== undefined) await flow.onStatusChange?.(tx, t.op, t.outcome.from, t.op.status);
   }
   if (dirty.size === 0) return outcomes;
+  // The status changes' side effects first, then the next steps' inputs, which may read what those
+  // wrote. Within one batch no input depends on another operation's side effect: a farmer has one
+  // open contribution at a time, and a contribution is accepted only once its participant exists.
+  for (const [flow, list] of changes) await flow.onStatusChanges?.(tx, list);
+  const outbox: OutboxMessage[] = [];
+  for (const [flow, list] of toPublish) outbox.push(...(await stepMessages(flow, tx, list)));
 
   const stepRows = [...dirty].flatMap(([id, names]) => ops.get(id)!.steps.filter((s) => names.has(s.step)).map((s) => ({
     operation_id: id, step: s.step, state: s.state, attempts: s.attempts, last_error_code: s.last_error_code, partner_status: s.partner_status ?? null, result: s.result ?? null,
@@ -374,7 +413,12 @@ export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, Fl
   if (live.length === 0) return { republished: [], queued };
   // Under a job id of its own: the step's earlier job may still be kept in Redis, finished, and an
   // add under its id would do nothing. The partner's idempotency key stays the step's.
-  await enqueue(tx, await Promise.all(live.map((op) => stepMessage(flows.get(op.kind)!, tx, op, op.current_step, op.current_replays, op.recoveries + 1))));
+  const byFlow = new Map<FlowDefinition, StepToPublish[]>();
+  for (const op of live) {
+    const flow = flows.get(op.kind)!;
+    byFlow.set(flow, [...(byFlow.get(flow) ?? []), { op, step: op.current_step, replay: op.current_replays, recovery: op.recoveries + 1 }]);
+  }
+  for (const [flow, items] of byFlow) await enqueue(tx, await stepMessages(flow, tx, items));
   const ids = live.map((r) => r.id);
   await tx.query(
     `WITH bumped AS (UPDATE operations SET recoveries = recoveries + 1, updated_at = now() WHERE id = ANY($1::uuid[]))

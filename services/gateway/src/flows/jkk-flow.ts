@@ -6,7 +6,7 @@ import {
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
 import { claimStatus, lostIncome, reportDeadline, type ClaimRules } from './claim-rules.ts';
-import { idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow } from './engine.ts';
+import { eachInput, idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow } from './engine.ts';
 
 /**
  * The accident (JKK) case, top to bottom. The hospital (its admission notification) or the agent
@@ -134,7 +134,7 @@ export function buildJkkFlow(rules: ClaimRules): FlowDefinition {
     kind: JKK_KIND,
     terminal: ['rejected', 'failed', 'paid'] satisfies ClaimStatus[],
 
-    input: async (_tx, op, step) => {
+    inputs: eachInput((op, step) => {
       const o = op.request as unknown as JkkOrder;
       const r = op.result as JkkResult;
       const remark = `SUTASOMA JKK ${r.plkkCaseId ?? op.id}`;
@@ -164,7 +164,7 @@ export function buildJkkFlow(rules: ClaimRules): FlowDefinition {
         default:
           throw new Error(`${step} has no job in an accident case`);
       }
-    },
+    }),
 
     // A payout the bank or card system refuses (a closed account) waits for an operator: BPJS's approval stands.
     refusalFails: (step) => PAYOUTS[step] !== undefined,

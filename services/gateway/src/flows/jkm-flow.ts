@@ -5,7 +5,7 @@ import {
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
 import { claimStatus, sumAmounts } from './claim-rules.ts';
-import { idempotencyKeyFor, jobMessage, type FlowDefinition } from './engine.ts';
+import { eachInput, idempotencyKeyFor, jobMessage, type FlowDefinition } from './engine.ts';
 
 /**
  * The death (JKM) claim, filed by the agent with the heir's data and the death certificate:
@@ -59,7 +59,7 @@ export function buildJkmFlow(): FlowDefinition {
     kind: JKM_KIND,
     terminal: ['rejected', 'failed', 'paid'] satisfies ClaimStatus[],
 
-    input: async (_tx, op, step) => {
+    inputs: eachInput((op, step) => {
       const o = op.request as unknown as JkmOrder;
       const r = op.result as JkmResult;
       switch (step) {
@@ -75,7 +75,7 @@ export function buildJkmFlow(): FlowDefinition {
         default:
           throw new Error(`${step} has no job in a death claim`);
       }
-    },
+    }),
 
     // A payout the bank refuses (a closed account) waits for an operator: BPJS's approval stands.
     refusalFails: (step) => step === 'bank.pay_heir',

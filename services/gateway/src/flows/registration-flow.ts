@@ -4,7 +4,7 @@ import {
   type Principal, type Registration, type RegistrationRequest, type RegistrationStatus, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation, PoolClient } from '@sutasoma/ledger';
-import { idempotencyKeyFor, jobMessage, stepView, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
+import { eachInput, idempotencyKeyFor, jobMessage, stepView, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
 
 /**
  * The registration flow, top to bottom: the agent's request is accepted, then Simluhtan confirms
@@ -53,7 +53,7 @@ export const TERMINAL: readonly RegistrationStatus[] = ['registered', 'rejected'
 export const registrationFlow: FlowDefinition = {
   kind: KIND,
   terminal: TERMINAL,
-  input: async (_tx, op, step) => stepInput(step, op.request as RegistrationRequest),
+  inputs: eachInput((op, step) => stepInput(step, op.request as RegistrationRequest)),
   succeeded: (_op, step, result) => ({ patch: stepResult(step, result) }),
   status: (steps: readonly StepRow[]): RegistrationStatus => {
     if (steps.some((s) => s.state === 'rejected')) return 'rejected';
@@ -61,15 +61,21 @@ export const registrationFlow: FlowDefinition = {
     if (steps.every((s) => s.state === 'succeeded')) return 'registered';
     return steps.some((s) => s.state !== 'pending') ? 'verifying' : 'accepted';
   },
-  onStatusChange: async (tx, op, _from, to) => {
-    if (to !== 'registered') return;
-    const req = op.request as RegistrationRequest;
-    // The participant exists from here on; it is covered once its first contribution is posted.
+  onStatusChanges: async (tx, changes) => {
+    // The participants exist from here on; each is covered once its first contribution is posted.
+    const rows = changes.filter((c) => c.to === 'registered').map(({ op }) => {
+      const card = op.result['card'] as { found?: boolean; status?: string } | undefined;
+      return {
+        kpj: op.result['kpj'], nik: op.nik, registration_id: op.id, agent_id: op.agent_id, village_code: op.village_code,
+        declared_income: (op.request as RegistrationRequest).declaredMonthlyIncome, has_card: card?.found === true && card.status === 'active',
+      };
+    });
+    if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO participants (kpj, nik, registration_id, agent_id, village_code, declared_income, has_card)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [op.result['kpj'], op.nik, op.id, op.agent_id, op.village_code, req.declaredMonthlyIncome,
-        (op.result['card'] as { found?: boolean; status?: string } | undefined)?.found === true && (op.result['card'] as { status?: string }).status === 'active'],
+       SELECT x.kpj, x.nik, x.registration_id, x.agent_id, x.village_code, x.declared_income, x.has_card
+       FROM jsonb_to_recordset($1::jsonb) AS x(kpj text, nik text, registration_id uuid, agent_id text, village_code text, declared_income bigint, has_card boolean)`,
+      [JSON.stringify(rows)],
     );
   },
 };
