@@ -55,12 +55,13 @@ export function sampleRss(pids: Record<string, number>, everyMs = 200): { stop: 
 }
 
 /** CPU seconds (user + system) a process has used so far, or null once it is gone. */
-export async function cpuSeconds(pid: number): Promise<number | null> {
+export async function cpuSeconds(pid: number, withChildren = false): Promise<number | null> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
   if (stat === null) return null;
-  // After "pid (comm) ": state is field 3, utime 14 and stime 15; clock ticks are 1/100 s on Linux.
+  // After "pid (comm) ": state is field 3, utime 14, stime 15, and the ended children's cutime 16 and
+  // cstime 17; clock ticks are 1/100 s on Linux.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return (Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0)) / 100;
 }
 
 /** The pids of every process whose command name (/proc/<pid>/comm) is `comm`, e.g. postgres, redis-server. */
@@ -85,7 +86,9 @@ export function cpuMeter(pids: Record<string, number>, comms: string[] = ['postg
     const byComm: Record<string, Map<number, number>> = {};
     for (const c of comms) {
       const m = new Map<number, number>();
-      for (const pid of await pidsNamed(c)) m.set(pid, (await cpuSeconds(pid)) ?? 0);
+      // With the time of their ended children: a PostgreSQL backend whose connection closed during the
+      // load (a pool's idle timeout) is counted in the postmaster's, where it would otherwise be lost.
+      for (const pid of await pidsNamed(c)) m.set(pid, (await cpuSeconds(pid, true)) ?? 0);
       byComm[c] = m;
     }
     return { named, byComm, self: process.cpuUsage(), at: performance.now() };

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { z } from 'zod';
 import {
-  EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, HANDED_OVER_EVENT_JOB_OPTIONS, PartnerErrorCode, StepEvent, StepJob, jobIds,
+  EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, HANDED_OVER_EVENT_JOB_OPTIONS, PartnerErrorCode, StepEvent, StepJob, jobIds, stepEventsStreamKey,
   type PartnerSystem, type StepName, type StepOutcome,
 } from '@sutasoma/contracts';
 import { HandOver } from './hand-over.ts';
@@ -44,9 +44,10 @@ export interface StepWorkerOptions {
 }
 
 /**
- * Consumes one partner's queue. Each attempt ends in an event for the gateway: succeeded,
- * rejected (a business answer), attempt_failed (will retry) or failed (final). While the
- * partner's breaker is open the queue is rate-limited instead, so waiting costs no attempt.
+ * Consumes one partner's queue. Each attempt ends in an event for the gateway, appended to the
+ * step-events stream: succeeded, rejected (a business answer), attempt_failed (will retry) or
+ * failed (final). While the partner's breaker is open the queue is rate-limited instead, so
+ * waiting costs no attempt.
  */
 export class StepWorker {
   readonly worker: Worker;
@@ -150,12 +151,17 @@ export class StepWorker {
     throw Worker.RateLimitError();
   }
 
-  /** Publishes an event the partner caused by itself (a webhook), validated like every other. */
-  async publishEvent(event: z.input<typeof StepEvent>, options: typeof EVENT_JOB_OPTIONS | typeof HANDED_OVER_EVENT_JOB_OPTIONS = EVENT_JOB_OPTIONS): Promise<Job> {
-    const e = StepEvent.parse(event);
+  /** Counts an event by its step, outcome and code, and times the attempt it ended. */
+  private observe(e: StepEvent): void {
     const labels = { system: this.opts.system, step: e.step, outcome: e.outcome, code: e.errorCode ?? e.reasonCode ?? '' };
     this.jobsTotal.inc(labels);
     this.jobDuration.observe(labels, e.durationMs / 1000);
+  }
+
+  /** Publishes an event the partner caused by itself (a webhook) as a job, validated like every other. */
+  async publishEvent(event: z.input<typeof StepEvent>, options: typeof EVENT_JOB_OPTIONS | typeof HANDED_OVER_EVENT_JOB_OPTIONS = EVENT_JOB_OPTIONS): Promise<Job> {
+    const e = StepEvent.parse(event);
+    this.observe(e);
     return this.events.add('step-event', e, { ...options, jobId: jobIds.event(e) });
   }
 
@@ -168,8 +174,13 @@ export class StepWorker {
     return this.handOver.confirm(await this.publishEvent(event, HANDED_OVER_EVENT_JOB_OPTIONS));
   }
 
+  /**
+   * Appends the attempt's event to the step-events stream. Were the adapter to die before its job
+   * completes, the job runs again and appends a second event, which the gateway applies as a
+   * duplicate: nothing changes twice.
+   */
   private async publish(job: StepJob, attempt: number, outcome: StepOutcome, extra: Partial<StepEvent> & { durationMs: number }): Promise<void> {
-    await this.publishEvent({
+    const e = StepEvent.parse({
       operationId: job.operationId,
       correlationId: job.correlationId,
       step: job.step,
@@ -180,6 +191,8 @@ export class StepWorker {
       at: new Date().toISOString(),
       ...extra,
     });
+    this.observe(e);
+    await this.producerRedis.xadd(stepEventsStreamKey(this.opts.prefix), '*', 'event', JSON.stringify(e));
   }
 
   async close(): Promise<void> {

@@ -5,8 +5,20 @@ import { CLAIM_STEP_INPUTS } from './claim-steps.ts';
 export const PartnerSystem = z.enum(['simluhtan', 'ekartutani', 'bpjs', 'plkk', 'bank', 'hospital']);
 export type PartnerSystem = z.infer<typeof PartnerSystem>;
 
-/** Where adapters publish step events for the gateway. */
+/**
+ * Where adapters hand a partner's notification (a webhook become a step event) to the gateway: a
+ * BullMQ queue, whose job the adapter waits on until the gateway has applied it.
+ */
 export const GATEWAY_EVENTS_QUEUE = 'gateway-events';
+
+/**
+ * Where adapters append the result of each step they ran, for the gateway: a Redis stream, read by
+ * the gateway's consumer group many entries at a time; an entry is acknowledged (and deleted) once
+ * its event is in the ledger, and one left pending (a gateway that died, a ledger that refused) is
+ * taken up again by a live gateway.
+ */
+export const stepEventsStreamKey = (prefix: string) => `${prefix}:step-events`;
+export const STEP_EVENTS_GROUP = 'gateway';
 
 /** Step names are `<system>.<action>`: the system decides the queue. */
 export const StepName = z.enum([

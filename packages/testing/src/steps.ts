@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS, StepJob, jobIds, type StepEvent, type StepName } from '@sutasoma/contracts';
+import { GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS, StepJob, jobIds, stepEventsStreamKey, type StepEvent, type StepName } from '@sutasoma/contracts';
 import type { TestPrefix } from './redis.ts';
 import { waitFor } from './wait.ts';
 
 const FINAL = ['succeeded', 'rejected', 'failed'];
 interface StepOptions { operationId?: string; replay?: number }
 
-/** What the gateway does with a step: a StepJob on the partner's queue, and the StepEvents read back from 'gateway-events'. */
+/**
+ * What the gateway does with a step: a StepJob on the partner's queue, and the StepEvents read back
+ * from the step-events stream (a step's results) and the 'gateway-events' queue (notifications handed over).
+ */
 export function stepDriver(queues: TestPrefix, system: string, opts: { timeoutMs?: number } = {}) {
   const jobs = new Queue(system, { connection: queues.redis, prefix: queues.prefix });
   const events = new Queue(GATEWAY_EVENTS_QUEUE, { connection: queues.redis, prefix: queues.prefix });
+  const streamed = async () => (await queues.redis.xrange(stepEventsStreamKey(queues.prefix), '-', '+'))
+    .map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as StepEvent);
   const eventsOf = async (operationId: string, step: StepName) =>
-    (await events.getJobs(['waiting', 'delayed', 'completed', 'active', 'failed']))
-      .map((j) => j.data as StepEvent)
+    [...await streamed(), ...(await events.getJobs(['waiting', 'delayed', 'completed', 'active', 'failed'])).map((j) => j.data as StepEvent)]
       .filter((e) => e.operationId === operationId && e.step === step)
       .sort((a, b) => a.replay - b.replay || a.attempt - b.attempt || a.at.localeCompare(b.at));
   /** Adds the step without waiting (replay n keeps the idempotency key, as an operator's replay does); returns its operationId. */

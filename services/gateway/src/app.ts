@@ -8,7 +8,7 @@ import { registerQueueMetrics } from './jobs/queue-metrics.ts';
 import { Reconciler } from './jobs/reconciler.ts';
 import { createIntakeWorker } from './jobs/intake.ts';
 import { createMonthlySnapshotJobs } from './jobs/monthly-snapshot.ts';
-import { createStepEventWorker } from './jobs/step-events.ts';
+import { StepEventStream, createStepEventWorker, stepEventApplier } from './jobs/step-events.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { opsConsole } from './plugins/ops-console.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
@@ -63,8 +63,15 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   const kick = () => void relay.kick();
   const claims = claimRules(config);
   const flows = buildFlows(contributionRules(config), feeRules(config), claims);
+  // Adapters' step results arrive on the step-events stream; partners' notifications handed over by an
+  // adapter arrive as jobs. Both are applied the one way, in the same batches.
+  const applyEvent = stepEventApplier({ pool, flows, maxBatch: config.EVENTS_CONCURRENCY, transactions: config.EVENTS_TRANSACTIONS, logger, metrics: app.metrics, onApplied: kick });
+  const eventStream = new StepEventStream({
+    apply: applyEvent, redisUrl: config.REDIS_URL, connection: producerRedis, prefix: config.QUEUE_PREFIX, count: config.EVENTS_CONCURRENCY,
+    reclaimAfterMs: config.EVENTS_RECLAIM_MS, logger, metrics: app.metrics,
+  });
   const events = createStepEventWorker({
-    pool, flows, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, transactions: config.EVENTS_TRANSACTIONS, lockDurationMs: config.WORKER_LOCK_MS, logger, metrics: app.metrics, onApplied: kick,
+    apply: applyEvent, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS, logger,
   });
   const intake = createIntakeWorker({
     pool, flows, rules: claims, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.INTAKE_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS,
@@ -102,6 +109,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
 
   app.addHook('onReady', async () => {
     await relay.start();
+    eventStream.start();
     void events.run().catch((err: Error) => logger.error({ err: err.message }, 'events worker stopped'));
     void intake.run().catch((err: Error) => logger.error({ err: err.message }, 'intake worker stopped'));
     reconciler.start();
@@ -109,6 +117,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   });
   app.addHook('onClose', async () => {
     await reconciler.stop();
+    await eventStream.close();
     await events.close();
     await intake.close();
     await reviewJobs.close();

@@ -97,6 +97,11 @@ export const ConfigSchema = z.object({
    * batches cost PostgreSQL less per event (measured in the benchmark against 2 and 3).
    */
   EVENTS_TRANSACTIONS: z.coerce.number().int().min(1).default(1),
+  /**
+   * An entry of the step-events stream pending this long (read by a gateway that died, or refused by the
+   * ledger) is taken up again by a live gateway.
+   */
+  EVENTS_RECLAIM_MS: z.coerce.number().int().min(500).default(10_000),
   /** How long the gateway's workers hold an event; a crashed gateway's events are taken up again after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   RELAY_POLL_MS: z.coerce.number().int().positive().default(1_000),

@@ -1,31 +1,34 @@
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { GATEWAY_EVENTS_QUEUE, StepEvent } from '@sutasoma/contracts';
+import { GATEWAY_EVENTS_QUEUE, STEP_EVENTS_GROUP, StepEvent, stepEventsStreamKey } from '@sutasoma/contracts';
 import { GroupCommit, inTransaction, type Pool } from '@sutasoma/ledger';
-import { Counter, Histogram, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
+import { Counter, Gauge, Histogram, createRedis, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 import { applyStepEvents, type EventOutcome, type FlowDefinition } from '../flows/engine.ts';
 
-export interface StepEventWorkerOptions {
+export interface StepEventsOptions {
   pool: Pool;
   flows: ReadonlyMap<string, FlowDefinition>;
-  connection: Redis;
-  prefix: string;
-  /** Events taken from the queue at once; they are applied in batches of at most this many. */
-  concurrency: number;
+  /** The most events applied in one transaction. */
+  maxBatch: number;
   /** Event transactions in flight at once. */
   transactions: number;
-  lockDurationMs: number;
   logger: Logger;
   metrics: Registry;
   /** Called after an event committed, so a next step is published at once. */
   onApplied: () => void;
 }
 
+/** Applies one event, with the events submitted meanwhile, in one transaction; settles after its COMMIT. */
+export type ApplyEvent = (e: StepEvent) => Promise<EventOutcome>;
+
 /**
- * Advances operations from the events adapters publish. The events taken together are applied in
- * one transaction (group commit); each job completes only after its event's COMMIT, so a crash in
- * between redelivers it, and a redelivered event is a duplicate that changes nothing.
+ * The one way events reach the ledger, whichever way they came (the step-events stream, or a
+ * partner's notification handed over as a job): submitted together, applied in one transaction
+ * (group commit), each answered only after that COMMIT; counted, and logged at debug, with one line
+ * at info when the event ended its operation.
  */
-export function createStepEventWorker(opts: StepEventWorkerOptions): Worker {
+export function stepEventApplier(opts: StepEventsOptions): ApplyEvent {
   const applied = new Counter({
     name: 'gateway_step_events_total',
     help: 'Step events by step, outcome and effect',
@@ -35,21 +38,15 @@ export function createStepEventWorker(opts: StepEventWorkerOptions): Worker {
   const batchSize = new Histogram({
     name: 'gateway_step_event_batch_size',
     help: 'Step events applied in one transaction',
-    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
     registers: [opts.metrics],
   });
   const group = new GroupCommit<StepEvent, EventOutcome>(
     opts.pool,
     (client, events) => inTransaction(client, (tx) => applyStepEvents(tx, opts.flows, events)),
-    { maxBatch: opts.concurrency, maxInFlight: opts.transactions, onCommitted: (n) => batchSize.observe(n) },
+    { maxBatch: opts.maxBatch, maxInFlight: opts.transactions, onCommitted: (n) => batchSize.observe(n) },
   );
-  const worker = new Worker(GATEWAY_EVENTS_QUEUE, async (job) => {
-    const parsed = StepEvent.safeParse(job.data);
-    if (!parsed.success) {
-      opts.logger.error({ jobId: job.id }, 'unreadable step event');
-      throw new UnrecoverableError('BAD_EVENT_PAYLOAD');
-    }
-    const e = parsed.data;
+  return async (e) => {
     const res = await group.submit(e);
     applied.inc({ kind: res.kind ?? 'unknown', step: e.step, outcome: e.outcome, effect: res.effect });
     const line = { operationId: e.operationId, correlationId: e.correlationId, step: e.step, attempt: e.attempt, outcome: e.outcome, errorCode: e.errorCode, reasonCode: e.reasonCode, effect: res.effect, status: res.status };
@@ -60,10 +57,192 @@ export function createStepEventWorker(opts: StepEventWorkerOptions): Worker {
     }
     if (res.effect === 'applied') opts.onApplied();
     return res;
+  };
+}
+
+export interface StepEventWorkerOptions {
+  apply: ApplyEvent;
+  connection: Redis;
+  prefix: string;
+  /** Jobs held at once. */
+  concurrency: number;
+  lockDurationMs: number;
+  logger: Logger;
+}
+
+/**
+ * Applies the partners' notifications adapters hand over as jobs (see HandOver in adapter-kit):
+ * a job completes only after its event's COMMIT, which is what the adapter waits for before it
+ * tells the partner "received"; a crash in between redelivers it, and a redelivered event is a
+ * duplicate that changes nothing.
+ */
+export function createStepEventWorker(opts: StepEventWorkerOptions): Worker {
+  const worker = new Worker(GATEWAY_EVENTS_QUEUE, async (job) => {
+    const parsed = StepEvent.safeParse(job.data);
+    if (!parsed.success) {
+      opts.logger.error({ jobId: job.id }, 'unreadable step event');
+      throw new UnrecoverableError('BAD_EVENT_PAYLOAD');
+    }
+    return opts.apply(parsed.data);
   }, {
     connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, autorun: false,
     lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs,
   });
   worker.on('error', (err) => opts.logger.warn({ err: err.message }, 'events worker connection error'));
   return worker;
+}
+
+export interface StepEventStreamOptions {
+  apply: ApplyEvent;
+  redisUrl: string;
+  /** For acknowledgements and for taking up entries left pending (not the blocking reads). */
+  connection: Redis;
+  prefix: string;
+  /** Entries read at once. */
+  count: number;
+  /** An entry pending this long (its gateway died, or the ledger refused it) is taken up again. */
+  reclaimAfterMs: number;
+  logger: Logger;
+  metrics: Registry;
+}
+
+/** Deliveries after which an entry the ledger keeps refusing is given up (logged at error; the reconciler runs its step again). */
+const MAX_DELIVERIES = 25;
+
+type Entry = [id: string, fields: string[] | null];
+
+/**
+ * Reads the results adapters append to the step-events stream, as one of the gateway's consumer
+ * group: up to `count` entries at a time, applied together, each acknowledged and deleted once its
+ * event committed. An entry not applied stays pending under this consumer; any gateway takes it up
+ * again once it has been pending `reclaimAfterMs` (a crash of this one, a ledger away). Applying an
+ * event twice changes nothing, so a slow gateway overtaken by another is harmless.
+ */
+export class StepEventStream {
+  private readonly key: string;
+  private readonly consumer = `${hostname()}-${process.pid}`;
+  private readonly reader: Redis;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private reclaiming = false;
+  private readonly given: Counter<string>;
+
+  constructor(private readonly opts: StepEventStreamOptions) {
+    this.key = stepEventsStreamKey(opts.prefix);
+    this.reader = createRedis(opts.redisUrl, 'worker');
+    this.reader.on('error', () => {});
+    this.given = new Counter({
+      name: 'gateway_step_events_given_up_total',
+      help: 'Stream entries dropped: unreadable, or refused by the ledger at every delivery',
+      labelNames: ['reason'],
+      registers: [opts.metrics],
+    });
+    const { key } = this;
+    new Gauge({
+      name: 'gateway_step_events_stream_entries',
+      help: 'Entries in the step-events stream: not yet read, or read and not yet applied',
+      registers: [opts.metrics],
+      async collect() { this.set(await opts.connection.xlen(key).catch(() => 0)); },
+    });
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+    this.timer = setInterval(() => void this.reclaim(), Math.max(500, Math.floor(this.opts.reclaimAfterMs / 2)));
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    // The blocking read returns within its second; entries read and not yet applied stay pending.
+    await this.loop;
+    await this.reader.quit().catch(() => {});
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      await this.reader.xgroup('CREATE', this.key, STEP_EVENTS_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+    }
+  }
+
+  private async run(): Promise<void> {
+    let ready = false;
+    while (this.running) {
+      try {
+        if (!ready) {
+          await this.ensureGroup();
+          ready = true;
+        }
+        const res = await this.reader.xreadgroup('GROUP', STEP_EVENTS_GROUP, this.consumer, 'COUNT', this.opts.count, 'BLOCK', 1_000, 'STREAMS', this.key, '>') as [string, Entry[]][] | null;
+        if (res?.[0]) await this.handle(res[0][1]);
+      } catch (err) {
+        if (!this.running) break;
+        // Redis restarted without its data: the stream and the group are made again.
+        if (/NOGROUP/.test((err as Error).message)) ready = false;
+        this.opts.logger.warn({ err: (err as Error).message }, 'step-events stream read failed; trying again');
+        await sleep(500);
+      }
+    }
+  }
+
+  /** Applies the entries together; acknowledges and deletes those applied (or unreadable). */
+  private async handle(entries: Entry[], deliveries?: Map<string, number>): Promise<void> {
+    const done: string[] = [];
+    await Promise.all(entries.map(async ([id, fields]) => {
+      if (!fields) return; // deleted meanwhile: nothing left to apply
+      let parsed: ReturnType<typeof StepEvent.safeParse> | undefined;
+      try {
+        parsed = StepEvent.safeParse(JSON.parse(fields[fields.indexOf('event') + 1] ?? ''));
+      } catch { /* not JSON */ }
+      if (!parsed?.success) {
+        this.opts.logger.error({ entry: id }, 'unreadable step event: dropped');
+        this.given.inc({ reason: 'unreadable' });
+        done.push(id);
+        return;
+      }
+      const e = parsed.data;
+      try {
+        await this.opts.apply(e);
+        done.push(id);
+      } catch (err) {
+        const n = deliveries?.get(id) ?? 1;
+        if (n >= MAX_DELIVERIES) {
+          this.opts.logger.error({ entry: id, operationId: e.operationId, correlationId: e.correlationId, step: e.step, outcome: e.outcome, deliveries: n, err: (err as Error).message },
+            'step event refused at every delivery: dropped; the reconciler runs its step again');
+          this.given.inc({ reason: 'refused' });
+          done.push(id);
+        } else {
+          this.opts.logger.warn({ entry: id, operationId: e.operationId, step: e.step, deliveries: n, err: (err as Error).message }, 'step event not applied; taken up again later');
+        }
+      }
+    }));
+    if (done.length === 0) return;
+    // Not acknowledged (Redis away): pending, taken up again and applied as a duplicate.
+    await this.opts.connection.multi().xack(this.key, STEP_EVENTS_GROUP, ...done).xdel(this.key, ...done).exec()
+      .catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'step events applied but not acknowledged; they will apply again as duplicates'));
+  }
+
+  /** Takes up entries pending longer than reclaimAfterMs, under any consumer of the group (this one's included). */
+  private async reclaim(): Promise<void> {
+    if (this.reclaiming || !this.running) return;
+    this.reclaiming = true;
+    try {
+      const pending = await this.opts.connection.xpending(this.key, STEP_EVENTS_GROUP, 'IDLE', this.opts.reclaimAfterMs, '-', '+', this.opts.count) as [string, string, number, number][];
+      if (pending.length === 0) return;
+      const claimed = await this.opts.connection.xclaim(this.key, STEP_EVENTS_GROUP, this.consumer, this.opts.reclaimAfterMs, ...pending.map((p) => p[0])) as Entry[];
+      if (claimed.length === 0) return;
+      this.opts.logger.info({ entries: claimed.length }, 'step events left pending taken up again');
+      // XCLAIM counted one more delivery.
+      await this.handle(claimed, new Map(pending.map((p) => [p[0], Number(p[3]) + 1])));
+    } catch (err) {
+      if (!/NOGROUP/.test((err as Error).message)) this.opts.logger.warn({ err: (err as Error).message }, 'taking up pending step events failed; trying again');
+    } finally {
+      this.reclaiming = false;
+    }
+  }
 }

@@ -1,0 +1,69 @@
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { STEP_EVENTS_GROUP, StepEvent, stepEventsStreamKey, type StepName } from '@sutasoma/contracts';
+import { testRedisUrl, waitFor } from '@sutasoma/testing';
+import { lalabataFarmer, startGateway } from './helpers.ts';
+
+// The gateway alone, reading the step-events stream as adapters fill it; entries left pending are
+// taken up again after a second here (EVENTS_RECLAIM_MS).
+const gw = await startGateway(t, { EVENTS_RECLAIM_MS: '1000' });
+const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+t.teardown(() => redis.quit());
+const key = stepEventsStreamKey(gw.queues.prefix);
+
+async function register(suffix: string): Promise<string> {
+  const res = await gw.app.inject({
+    method: 'POST', url: '/v1/registrations', payload: lalabataFarmer({ nik: `731202450588${suffix}` }),
+    headers: { authorization: `Bearer ${gw.token('demo-agent')}`, 'idempotency-key': randomUUID() },
+  });
+  if (res.statusCode !== 202) throw new Error(`registration answered ${res.statusCode}: ${res.body}`);
+  return res.json<{ id: string }>().id;
+}
+
+const membership = (operationId: string) => JSON.stringify(StepEvent.parse({
+  operationId, correlationId: `test-${operationId}`, step: 'simluhtan.verify_membership', attempt: 1, outcome: 'succeeded',
+  result: { farmerGroupId: 'KT-1', farmerGroupName: 'Sipatuo', extensionWorkerId: 'PPL-1', extensionWorkerName: 'Andi' },
+  durationMs: 3, at: new Date().toISOString(),
+}));
+
+const stateOf = async (id: string, step: StepName) =>
+  (await gw.db.pool.query<{ state: string }>('SELECT state FROM operation_steps WHERE operation_id = $1 AND step = $2', [id, step])).rows[0]?.state;
+
+const settledStream = () => waitFor(async () => ({ length: await redis.xlen(key), pending: Number((await redis.xpending(key, STEP_EVENTS_GROUP) as [number])[0]) }),
+  (s) => s.length === 0 && s.pending === 0, { what: 'the stream emptied, nothing pending' });
+
+t.test('an adapter\'s result appended to the stream is applied, then acknowledged and deleted', async (t) => {
+  const id = await register('0501');
+  await redis.xadd(key, '*', 'event', membership(id));
+  await waitFor(() => stateOf(id, 'simluhtan.verify_membership'), (s) => s === 'succeeded', { what: 'membership applied' });
+  t.same(await settledStream(), { length: 0, pending: 0 });
+});
+
+t.test('an entry read by a gateway that then died is taken up by a live one', async (t) => {
+  const id = await register('0502');
+  // The entry is appended and read by another consumer in one transaction, before the live gateway
+  // (blocked on its read) can be served; that consumer never acknowledges: it died.
+  const [, [, read]] = (await redis.multi().xadd(key, '*', 'event', membership(id))
+    .xreadgroup('GROUP', STEP_EVENTS_GROUP, 'a-gateway-that-died', 'COUNT', 1, 'STREAMS', key, '>').exec()) as [unknown, [unknown, [string, unknown[]][]]][];
+  t.equal(read[0]![1].length, 1, 'the dead gateway had read it');
+  t.equal(await stateOf(id, 'simluhtan.verify_membership'), 'pending', 'not applied by anyone yet');
+  await waitFor(() => stateOf(id, 'simluhtan.verify_membership'), (s) => s === 'succeeded', { what: 'membership applied by the live gateway' });
+  t.same(await settledStream(), { length: 0, pending: 0 });
+});
+
+t.test('an unreadable entry is dropped instead of blocking the others', async (t) => {
+  const id = await register('0503');
+  await redis.xadd(key, '*', 'event', '{"operationId": 42');
+  await redis.xadd(key, '*', 'event', membership(id));
+  await waitFor(() => stateOf(id, 'simluhtan.verify_membership'), (s) => s === 'succeeded', { what: 'the good entry applied' });
+  t.same(await settledStream(), { length: 0, pending: 0 }, 'both acknowledged and deleted');
+});
+
+t.test('Redis loses the stream and its group (a restart without data): the next results are still read', async (t) => {
+  const id = await register('0504');
+  await redis.del(key);
+  await redis.xadd(key, '*', 'event', membership(id));
+  await waitFor(() => stateOf(id, 'simluhtan.verify_membership'), (s) => s === 'succeeded', { what: 'applied after the group was made again' });
+  t.same(await settledStream(), { length: 0, pending: 0 });
+});
