@@ -27,7 +27,10 @@ export function createPool(opts: DbOptions): pg.Pool {
     // generic plan made for the tables of that moment and keeps it until the next ANALYZE: a ledger that
     // starts empty kept sequential scans and hash joins over operations and operation_steps while they
     // grew to 100,000 rows (seen with auto_explain in the benchmark: an event batch took 20-100 ms).
-    options: `-c search_path=${schema} -c plan_cache_mode=force_custom_plan${opts.lockTimeoutMs ? ` -c lock_timeout=${opts.lockTimeoutMs}` : ''}`,
+    // And no JIT: a statement the planner costs above jit_above_cost (reading a batch of operations with
+    // their steps, as statistics lag behind a growing table) was compiled by LLVM at every execution,
+    // 17-20 % of PostgreSQL's CPU in the district run (perf); the ledger's statements are short.
+    options: `-c search_path=${schema} -c plan_cache_mode=force_custom_plan -c jit=off${opts.lockTimeoutMs ? ` -c lock_timeout=${opts.lockTimeoutMs}` : ''}`,
     application_name: opts.applicationName ?? 'sutasoma',
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
