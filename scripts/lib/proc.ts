@@ -78,7 +78,8 @@ export async function pidsNamed(comm: string): Promise<number[]> {
 /**
  * CPU seconds used between `start()` and `stop()` by each named process, plus every process of
  * the given command names together (PostgreSQL's backends, Redis): where the machine's time went.
- * A process that exits in between is counted up to its last reading.
+ * A process of those names that ends in between is counted through its parent's time of ended
+ * children (a backend through the postmaster's), its time before `start()` taken off.
  */
 export function cpuMeter(pids: Record<string, number>, comms: string[] = ['postgres', 'redis-server']) {
   const read = async () => {
@@ -104,6 +105,8 @@ export function cpuMeter(pids: Record<string, number>, comms: string[] = ['postg
       for (const c of comms) {
         let sum = 0;
         for (const [pid, v] of last.byComm[c]!) sum += v - (first!.byComm[c]!.get(pid) ?? 0);
+        // Ended since start(): its whole life is now in its parent's children time; its part before start() is not ours.
+        for (const [pid, v] of first!.byComm[c]!) if (!last.byComm[c]!.has(pid)) sum -= v;
         out[`${c} (all)`] = r(sum);
       }
       out['load generator (this process)'] = r((last.self.user + last.self.system - first!.self.user - first!.self.system) / 1e6);

@@ -90,7 +90,7 @@ export const ConfigSchema = z.object({
   FOLLOW_UP_DAYS: z.coerce.number().int().min(0).default(14),
   /** Simluhtan's farmer-group directory is read again daily at this time (Asia/Makassar), and at start. */
   DIRECTORY_REFRESH_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('00:05'),
-  /** Step events taken from the queue at once, and the most applied in one transaction. */
+  /** Step events read from the stream (and handed-over jobs held) at once, and the most applied in one transaction. */
   EVENTS_CONCURRENCY: z.coerce.number().int().min(1).default(128),
   /**
    * Step-event transactions in flight at once (each a batch of events). One, by default: fewer, larger
@@ -102,6 +102,8 @@ export const ConfigSchema = z.object({
    * ledger) is taken up again by a live gateway.
    */
   EVENTS_RECLAIM_MS: z.coerce.number().int().min(500).default(10_000),
+  /** Deliveries after which a step event the ledger refuses for what it holds is set aside in `<prefix>:step-events:dead`. */
+  EVENTS_MAX_DELIVERIES: z.coerce.number().int().min(1).default(25),
   /** How long the gateway's workers hold an event; a crashed gateway's events are taken up again after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   RELAY_POLL_MS: z.coerce.number().int().positive().default(1_000),

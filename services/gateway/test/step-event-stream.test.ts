@@ -6,8 +6,8 @@ import { testRedisUrl, waitFor } from '@sutasoma/testing';
 import { lalabataFarmer, startGateway } from './helpers.ts';
 
 // The gateway alone, reading the step-events stream as adapters fill it; entries left pending are
-// taken up again after a second here (EVENTS_RECLAIM_MS).
-const gw = await startGateway(t, { EVENTS_RECLAIM_MS: '1000' });
+// taken up again after a second here (EVENTS_RECLAIM_MS), and set aside at the third delivery.
+const gw = await startGateway(t, { EVENTS_RECLAIM_MS: '1000', EVENTS_MAX_DELIVERIES: '3' });
 const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
 t.teardown(() => redis.quit());
 const key = stepEventsStreamKey(gw.queues.prefix);
@@ -21,11 +21,17 @@ async function register(suffix: string): Promise<string> {
   return res.json<{ id: string }>().id;
 }
 
-const membership = (operationId: string) => JSON.stringify(StepEvent.parse({
-  operationId, correlationId: `test-${operationId}`, step: 'simluhtan.verify_membership', attempt: 1, outcome: 'succeeded',
-  result: { farmerGroupId: 'KT-1', farmerGroupName: 'Sipatuo', extensionWorkerId: 'PPL-1', extensionWorkerName: 'Andi' },
-  durationMs: 3, at: new Date().toISOString(),
+const RESULTS: Partial<Record<StepName, Record<string, unknown>>> = {
+  'simluhtan.verify_membership': { farmerGroupId: 'KT-1', farmerGroupName: 'Sipatuo', extensionWorkerId: 'PPL-1', extensionWorkerName: 'Andi' },
+  'ekartutani.lookup_card': { found: true, cardNumberMasked: '****1234', status: 'active' },
+};
+const succeeded = (operationId: string, step: StepName, result = RESULTS[step]) => JSON.stringify(StepEvent.parse({
+  operationId, correlationId: `test-${operationId}`, step, attempt: 1, outcome: 'succeeded', result, durationMs: 3, at: new Date().toISOString(),
 }));
+const membership = (operationId: string) => succeeded(operationId, 'simluhtan.verify_membership');
+const deadLetters = async () => (await redis.xrange(`${key}:dead`, '-', '+')).map(([, f]) => Object.fromEntries(
+  f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]!]] : [])),
+) as Record<string, string>);
 
 const stateOf = async (id: string, step: StepName) =>
   (await gw.db.pool.query<{ state: string }>('SELECT state FROM operation_steps WHERE operation_id = $1 AND step = $2', [id, step])).rows[0]?.state;
@@ -59,6 +65,25 @@ t.test('an unreadable entry is dropped instead of blocking the others', async (t
   await redis.xadd(key, '*', 'event', membership(id));
   await waitFor(() => stateOf(id, 'simluhtan.verify_membership'), (s) => s === 'succeeded', { what: 'the good entry applied' });
   t.same(await settledStream(), { length: 0, pending: 0 }, 'both acknowledged and deleted');
+  const dead = await deadLetters();
+  t.same(dead.map((d) => [d['event'], d['reason']]), [['{"operationId": 42', 'unreadable']], 'the unreadable one set aside, as it came');
+});
+
+t.test('an event the ledger refuses for what it holds is taken up again, then set aside; the others are applied', async (t) => {
+  const [a, b] = [await register('0505'), await register('0506')];
+  const steps: StepName[] = ['simluhtan.verify_membership', 'ekartutani.lookup_card'];
+  for (const id of [a, b]) for (const step of steps) await redis.xadd(key, '*', 'event', succeeded(id, step));
+  await redis.xadd(key, '*', 'event', succeeded(a, 'bpjs.register_participant', { kpj: '19000000505' }));
+  await waitFor(() => stateOf(a, 'bpjs.register_participant'), (s) => s === 'succeeded', { what: 'the first farmer registered' });
+  // BPJS answers the second farmer with the first one's KPJ: the ledger refuses a second participant under it.
+  await redis.xadd(key, '*', 'event', succeeded(b, 'bpjs.register_participant', { kpj: '19000000505' }));
+  const dead = await waitFor(deadLetters, (d) => d.length === 2, { what: 'the refused event set aside', timeoutMs: 20_000 });
+  const refused = dead[1]!;
+  t.equal((JSON.parse(refused['event']!) as StepEvent).operationId, b, 'the second farmer\'s BPJS answer');
+  t.match(refused['reason'], /duplicate key/, 'with the ledger\'s reason');
+  t.equal(await stateOf(b, 'ekartutani.lookup_card'), 'succeeded', 'its earlier steps applied');
+  t.equal(await stateOf(b, 'bpjs.register_participant'), 'pending', 'the refused one changed nothing');
+  t.same(await settledStream(), { length: 0, pending: 0 });
 });
 
 t.test('Redis loses the stream and its group (a restart without data): the next results are still read', async (t) => {

@@ -123,6 +123,12 @@ export interface StatusChange {
   to: string;
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /** `inputs` for a flow whose step inputs come from the operation alone. */
 export function eachInput(input: (op: OperationRow, step: StepName) => Record<string, unknown>): FlowDefinition['inputs'] {
   return async (_tx, items) => items.map(({ op, step }) => input(op, step));
@@ -317,8 +323,8 @@ export async function applyStepEvents(tx: PoolClient, flows: ReadonlyMap<string,
     const t = transition(flow, op, e);
     outcomes.push(t.outcome);
     if (!t.op) continue;
-    if (t.publish) toPublish.set(flow, [...(toPublish.get(flow) ?? []), { op: t.op, step: t.publish.step, replay: t.publish.replays }]);
-    if (t.outcome.from !== undefined) changes.set(flow, [...(changes.get(flow) ?? []), { op: t.op, from: t.outcome.from, to: t.op.status }]);
+    if (t.publish) push(toPublish, flow, { op: t.op, step: t.publish.step, replay: t.publish.replays });
+    if (t.outcome.from !== undefined) push(changes, flow, { op: t.op, from: t.outcome.from, to: t.op.status });
     ops.set(op.id, t.op);
     const steps = dirty.get(op.id) ?? new Set<StepName>();
     for (const name of t.changed ?? []) steps.add(name);
@@ -416,7 +422,7 @@ export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, Fl
   const byFlow = new Map<FlowDefinition, StepToPublish[]>();
   for (const op of live) {
     const flow = flows.get(op.kind)!;
-    byFlow.set(flow, [...(byFlow.get(flow) ?? []), { op, step: op.current_step, replay: op.current_replays, recovery: op.recoveries + 1 }]);
+    push(byFlow, flow, { op, step: op.current_step, replay: op.current_replays, recovery: op.recoveries + 1 });
   }
   for (const [flow, items] of byFlow) await enqueue(tx, await stepMessages(flow, tx, items));
   const ids = live.map((r) => r.id);

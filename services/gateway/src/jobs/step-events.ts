@@ -102,64 +102,92 @@ export interface StepEventStreamOptions {
   count: number;
   /** An entry pending this long (its gateway died, or the ledger refused it) is taken up again. */
   reclaimAfterMs: number;
+  /**
+   * Deliveries after which an entry the ledger refuses for what it holds (a data error of its own,
+   * not the ledger away) is set aside in the dead-letter stream, logged at error; the reconciler runs
+   * its step again.
+   */
+  maxDeliveries: number;
   logger: Logger;
   metrics: Registry;
 }
 
-/** Deliveries after which an entry the ledger keeps refusing is given up (logged at error; the reconciler runs its step again). */
-const MAX_DELIVERIES = 25;
+/** SQLSTATE classes of an error about the event itself: data, integrity, PL/pgSQL. Anything else is the ledger away or busy. */
+const ITEM_ERROR = /^(22|23|P0)/;
+
+/** Pages of pending entries taken up at most in one pass. */
+const RECLAIM_PAGES = 20;
 
 type Entry = [id: string, fields: string[] | null];
 
 /**
  * Reads the results adapters append to the step-events stream, as one of the gateway's consumer
  * group: up to `count` entries at a time, applied together, each acknowledged and deleted once its
- * event committed. An entry not applied stays pending under this consumer; any gateway takes it up
- * again once it has been pending `reclaimAfterMs` (a crash of this one, a ledger away). Applying an
- * event twice changes nothing, so a slow gateway overtaken by another is harmless.
+ * event committed. An entry not applied stays pending; any gateway takes it up again once it has
+ * been pending `reclaimAfterMs` (a crash of this one, a ledger away). While the ledger is away the
+ * reader waits, longer each time (up to 5 s), and such failures never count towards giving an entry
+ * up. Applying an event twice changes nothing, so a slow gateway overtaken by another is harmless.
  */
 export class StepEventStream {
   private readonly key: string;
+  private readonly deadKey: string;
   private readonly consumer = `${hostname()}-${process.pid}`;
   private readonly reader: Redis;
   private running = false;
   private loop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private reclaiming = false;
+  private reclaiming: Promise<void> | undefined;
   private readonly given: Counter<string>;
 
   constructor(private readonly opts: StepEventStreamOptions) {
     this.key = stepEventsStreamKey(opts.prefix);
+    this.deadKey = `${this.key}:dead`;
     this.reader = createRedis(opts.redisUrl, 'worker');
     this.reader.on('error', () => {});
     this.given = new Counter({
       name: 'gateway_step_events_given_up_total',
-      help: 'Stream entries dropped: unreadable, or refused by the ledger at every delivery',
+      help: 'Stream entries set aside in the dead-letter stream: unreadable, or refused by the ledger at every delivery',
       labelNames: ['reason'],
       registers: [opts.metrics],
     });
     const { key } = this;
     new Gauge({
       name: 'gateway_step_events_stream_entries',
-      help: 'Entries in the step-events stream: not yet read, or read and not yet applied',
+      help: 'Entries in the step-events stream, by state: pending (read, not yet applied) or all (pending and not yet read)',
+      labelNames: ['state'],
       registers: [opts.metrics],
-      async collect() { this.set(await opts.connection.xlen(key).catch(() => 0)); },
+      async collect() {
+        const [all, pending] = await Promise.all([
+          opts.connection.xlen(key).catch(() => null),
+          (opts.connection.xpending(key, STEP_EVENTS_GROUP) as Promise<[number]>).then((r) => Number(r[0]), () => null),
+        ]);
+        if (all !== null) this.set({ state: 'all' }, all);
+        if (pending !== null) this.set({ state: 'pending' }, pending);
+      },
     });
   }
 
   start(): void {
     this.running = true;
     this.loop = this.run();
-    this.timer = setInterval(() => void this.reclaim(), Math.max(500, Math.floor(this.opts.reclaimAfterMs / 2)));
+    this.timer = setInterval(() => {
+      this.reclaiming ??= this.reclaim().finally(() => { this.reclaiming = undefined; });
+    }, Math.max(500, Math.floor(this.opts.reclaimAfterMs / 2)));
     this.timer.unref();
   }
 
   async close(): Promise<void> {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
-    // The blocking read returns within its second; entries read and not yet applied stay pending.
+    // The blocking read returns within its second; with Redis away it would wait for Redis, so it is
+    // cut. Entries read and not yet applied stay pending for another gateway.
+    await Promise.race([this.loop, sleep(2_000)]);
+    this.reader.disconnect();
     await this.loop;
-    await this.reader.quit().catch(() => {});
+    await this.reclaiming;
+    // A consumer with nothing pending leaves the group; one with pending entries stays until they are taken up.
+    const mine = await (this.opts.connection.xpending(this.key, STEP_EVENTS_GROUP, '-', '+', 1, this.consumer) as Promise<unknown[]>).catch(() => null);
+    if (mine?.length === 0) await this.opts.connection.xgroup('DELCONSUMER', this.key, STEP_EVENTS_GROUP, this.consumer).catch(() => {});
   }
 
   private async ensureGroup(): Promise<void> {
@@ -172,6 +200,7 @@ export class StepEventStream {
 
   private async run(): Promise<void> {
     let ready = false;
+    let away = 0;
     while (this.running) {
       try {
         if (!ready) {
@@ -179,7 +208,14 @@ export class StepEventStream {
           ready = true;
         }
         const res = await this.reader.xreadgroup('GROUP', STEP_EVENTS_GROUP, this.consumer, 'COUNT', this.opts.count, 'BLOCK', 1_000, 'STREAMS', this.key, '>') as [string, Entry[]][] | null;
-        if (res?.[0]) await this.handle(res[0][1]);
+        if (!res?.[0]) continue;
+        if (await this.handle(res[0][1])) {
+          // The ledger is away: what was read waits, pending; read again later, not at full speed.
+          away = Math.min(away + 1, 4);
+          await sleep(500 * 2 ** (away - 1));
+        } else {
+          away = 0;
+        }
       } catch (err) {
         if (!this.running) break;
         // Redis restarted without its data: the stream and the group are made again.
@@ -190,19 +226,27 @@ export class StepEventStream {
     }
   }
 
-  /** Applies the entries together; acknowledges and deletes those applied (or unreadable). */
-  private async handle(entries: Entry[], deliveries?: Map<string, number>): Promise<void> {
+  /**
+   * Applies the entries together; acknowledges and deletes those applied, sets aside those given up.
+   * Answers whether the ledger was away (an error not about any one event).
+   */
+  private async handle(entries: Entry[], deliveries?: Map<string, number>): Promise<boolean> {
     const done: string[] = [];
+    const dead: { id: string; fields: string[]; reason: string }[] = [];
+    let away: Error | undefined;
     await Promise.all(entries.map(async ([id, fields]) => {
-      if (!fields) return; // deleted meanwhile: nothing left to apply
+      if (!fields) {
+        done.push(id); // deleted meanwhile: nothing left to apply
+        return;
+      }
       let parsed: ReturnType<typeof StepEvent.safeParse> | undefined;
       try {
         parsed = StepEvent.safeParse(JSON.parse(fields[fields.indexOf('event') + 1] ?? ''));
       } catch { /* not JSON */ }
       if (!parsed?.success) {
-        this.opts.logger.error({ entry: id }, 'unreadable step event: dropped');
+        this.opts.logger.error({ entry: id }, 'unreadable step event: set aside in the dead-letter stream');
         this.given.inc({ reason: 'unreadable' });
-        done.push(id);
+        dead.push({ id, fields, reason: 'unreadable' });
         return;
       }
       const e = parsed.data;
@@ -210,39 +254,48 @@ export class StepEventStream {
         await this.opts.apply(e);
         done.push(id);
       } catch (err) {
+        if (!ITEM_ERROR.test((err as { code?: string }).code ?? '')) {
+          away = err as Error;
+          return;
+        }
         const n = deliveries?.get(id) ?? 1;
-        if (n >= MAX_DELIVERIES) {
-          this.opts.logger.error({ entry: id, operationId: e.operationId, correlationId: e.correlationId, step: e.step, outcome: e.outcome, deliveries: n, err: (err as Error).message },
-            'step event refused at every delivery: dropped; the reconciler runs its step again');
+        const line = { entry: id, operationId: e.operationId, correlationId: e.correlationId, step: e.step, outcome: e.outcome, deliveries: n, err: (err as Error).message };
+        if (n >= this.opts.maxDeliveries) {
+          this.opts.logger.error(line, 'step event refused at every delivery: set aside in the dead-letter stream; the reconciler runs its step again');
           this.given.inc({ reason: 'refused' });
-          done.push(id);
+          dead.push({ id, fields, reason: (err as Error).message });
         } else {
-          this.opts.logger.warn({ entry: id, operationId: e.operationId, step: e.step, deliveries: n, err: (err as Error).message }, 'step event not applied; taken up again later');
+          this.opts.logger.warn(line, 'step event refused by the ledger; taken up again later');
         }
       }
     }));
-    if (done.length === 0) return;
+    if (away) this.opts.logger.warn({ err: away.message }, 'the ledger is away: step events wait, pending, and are taken up again');
+    if (done.length === 0 && dead.length === 0) return away !== undefined;
+    const tx = this.opts.connection.multi();
+    for (const d of dead) tx.xadd(this.deadKey, '*', ...d.fields, 'entry', d.id, 'reason', d.reason);
+    const settled = [...done, ...dead.map((d) => d.id)];
+    tx.xack(this.key, STEP_EVENTS_GROUP, ...settled).xdel(this.key, ...settled);
     // Not acknowledged (Redis away): pending, taken up again and applied as a duplicate.
-    await this.opts.connection.multi().xack(this.key, STEP_EVENTS_GROUP, ...done).xdel(this.key, ...done).exec()
-      .catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'step events applied but not acknowledged; they will apply again as duplicates'));
+    await tx.exec().catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'step events applied but not acknowledged; they will apply again as duplicates'));
+    return away !== undefined;
   }
 
-  /** Takes up entries pending longer than reclaimAfterMs, under any consumer of the group (this one's included). */
+  /** Takes up entries pending longer than reclaimAfterMs, under any consumer of the group (this one's included), page after page. */
   private async reclaim(): Promise<void> {
-    if (this.reclaiming || !this.running) return;
-    this.reclaiming = true;
     try {
-      const pending = await this.opts.connection.xpending(this.key, STEP_EVENTS_GROUP, 'IDLE', this.opts.reclaimAfterMs, '-', '+', this.opts.count) as [string, string, number, number][];
-      if (pending.length === 0) return;
-      const claimed = await this.opts.connection.xclaim(this.key, STEP_EVENTS_GROUP, this.consumer, this.opts.reclaimAfterMs, ...pending.map((p) => p[0])) as Entry[];
-      if (claimed.length === 0) return;
-      this.opts.logger.info({ entries: claimed.length }, 'step events left pending taken up again');
-      // XCLAIM counted one more delivery.
-      await this.handle(claimed, new Map(pending.map((p) => [p[0], Number(p[3]) + 1])));
+      for (let page = 0; page < RECLAIM_PAGES && this.running; page++) {
+        const pending = await this.opts.connection.xpending(this.key, STEP_EVENTS_GROUP, 'IDLE', this.opts.reclaimAfterMs, '-', '+', this.opts.count) as [string, string, number, number][];
+        if (pending.length === 0) return;
+        const claimed = await this.opts.connection.xclaim(this.key, STEP_EVENTS_GROUP, this.consumer, this.opts.reclaimAfterMs, ...pending.map((p) => p[0])) as Entry[];
+        if (claimed.length > 0) {
+          this.opts.logger.info({ entries: claimed.length }, 'step events left pending taken up again');
+          // XCLAIM counted one more delivery.
+          if (await this.handle(claimed, new Map(pending.map((p) => [p[0], Number(p[3]) + 1])))) return; // the ledger is away: the next pass
+        }
+        if (pending.length < this.opts.count) return;
+      }
     } catch (err) {
       if (!/NOGROUP/.test((err as Error).message)) this.opts.logger.warn({ err: (err as Error).message }, 'taking up pending step events failed; trying again');
-    } finally {
-      this.reclaiming = false;
     }
   }
 }
