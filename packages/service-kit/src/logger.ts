@@ -9,8 +9,10 @@ const PERSONAL_KEYS = [
   'accountNumber', 'nomorRekening', 'bankAccount', 'nomorKartu', 'password',
   // Claims: the accounts benefits are paid to, and who holds them.
   'accountNo', 'holderName', 'beneficiaryAccountNo', 'beneficiaryAccountName',
+  // Contributions and claims: who pays into which account, an accident's account of itself, a death certificate.
+  'payerName', 'sourceAccountNo', 'customerNo', 'virtualAccountNo', 'description', 'deathCertificateRef',
 ];
-const SECRET_KEYS = ['authorization', 'x-signature', 'x-api-key', 'x-client-secret', 'cookie'];
+const SECRET_KEYS = ['authorization', 'x-signature', 'x-api-key', 'x-client-secret', 'cookie', 'webhook-signature'];
 
 export const REDACT_PATHS = [
   // pino's own top-level `name` is the service's name, so a bare `name` is not censored.

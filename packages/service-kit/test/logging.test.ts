@@ -31,6 +31,12 @@ const besse = () => ({
   holderName: 'La Tenri',
   beneficiaryAccountNo: '0029000000077',
   beneficiaryAccountName: 'Andi Tenri',
+  payerName: 'La Baso',
+  sourceAccountNo: '0031000000123',
+  customerNo: '7700012345',
+  virtualAccountNo: '88899770001234567',
+  description: 'jatuh dari pematang sawah di Dusun Bila',
+  deathCertificateRef: 'AKTA-7312-2026-000123',
 });
 const SECRETS = Object.values(besse());
 
@@ -88,14 +94,15 @@ t.test('credentials in logged request headers are censored; other headers are ke
         'x-api-key': 'sim-simluhtan-key',
         'x-client-secret': 'sim-ekartutani-secret',
         cookie: 'session=s3cr3t',
+        'webhook-signature': 'v1,hospital-hmac-xyz',
         'x-request-id': 'req-42',
       },
     },
   }, 'incoming');
   const headers = at(lines()[0]!, ['req', 'headers']) as Record<string, string>;
-  for (const h of ['authorization', 'x-signature', 'x-api-key', 'x-client-secret', 'cookie']) t.equal(headers[h], '[redacted]', h);
+  for (const h of ['authorization', 'x-signature', 'x-api-key', 'x-client-secret', 'cookie', 'webhook-signature']) t.equal(headers[h], '[redacted]', h);
   t.equal(headers['x-request-id'], 'req-42');
-  for (const secret of ['eyJhbGciOi', 'sig-abc123', 'sim-simluhtan-key', 'sim-ekartutani-secret', 's3cr3t']) t.notOk(raw().includes(secret));
+  for (const secret of ['eyJhbGciOi', 'sig-abc123', 'sim-simluhtan-key', 'sim-ekartutani-secret', 's3cr3t', 'hospital-hmac-xyz']) t.notOk(raw().includes(secret));
 });
 
 t.test('the level decides what is written: a service at warn writes no info lines', async (t) => {

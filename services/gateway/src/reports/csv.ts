@@ -5,11 +5,17 @@ const FIELDS: readonly (keyof ReportFigures)[] = [
   'contributions', 'contributionsAmount', 'jkkReported', 'jkkPaid', 'jkkPaidAmount', 'jkmReported', 'jkmPaid', 'jkmPaidAmount', 'agentFees',
 ];
 
+/**
+ * One cell. A text a spreadsheet would read as a formula (beginning with = + - @, a tab or a carriage
+ * return: a farmer group's name comes from a partner) gets a leading apostrophe, OWASP's advice for
+ * CSV injection, so it shows as text and never runs; a text with a quote, comma or line break is
+ * quoted. Numbers are written as they are.
+ */
 const cell = (v: string | number | null) => {
   if (v === null) return '';
-  const s = String(v);
-  // Quote what a spreadsheet would split or read as a formula.
-  return /[",\r\n]|^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v === 'number') return String(v);
+  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n\t']/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 /**
