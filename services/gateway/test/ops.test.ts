@@ -147,6 +147,24 @@ t.test('the queue dashboard: behind ops sign-in, showing every queue and the fai
   t.same(queues.map((q) => q.name).sort(), ['bank', 'bpjs', 'ekartutani', 'gateway-events', 'hospital', 'plkk', 'simluhtan']);
   const failed = queues.find((q) => q.name === 'bpjs')!.jobs.map((j) => j.id);
   t.ok(ids.every((id) => failed.includes(`${id}.bpjs.register_participant`)), 'the failed BPJS jobs are there');
+
+  // The dashboard only reads: a change goes through the audited ops API. Nothing can be planted,
+  // retried, paused or emptied from it, not even with an ops session.
+  const writes: [string, string, unknown?][] = [
+    ['POST', '/ops/queues/api/queues/bank/add', { name: 'bank.pay_benefit', data: { amount: 9_999_999 } }],
+    ['PUT', '/ops/queues/api/queues/bpjs/retry/failed'],
+    ['PUT', '/ops/queues/api/queues/bpjs/pause'],
+    ['PUT', '/ops/queues/api/queues/gateway-events/empty'],
+    ['PUT', `/ops/queues/api/queues/bpjs/${encodeURIComponent(`${ids[0]}.bpjs.register_participant`)}/retry`],
+  ];
+  for (const [method, url, payload] of writes) {
+    const res = await flow.app.inject({ method: method as 'PUT', url, headers: { cookie: session }, ...(payload ? { payload: payload as object } : {}) });
+    t.equal(res.statusCode, 405, `${method} ${url} is refused`);
+  }
+  await flow.app.inject({ method: 'PUT', url: '/ops/queues/api/queues/pause', headers: { cookie: session } });
+  const after = (await flow.app.inject({ url: '/ops/queues/api/queues?activeQueue=bpjs&status=failed', headers: { cookie: session } })).json().queues as { name: string; isPaused: boolean; jobs: { id: string }[] }[];
+  t.same(after.filter((q) => q.isPaused).map((q) => q.name), [], '"pause all" paused nothing');
+  t.same(after.find((q) => q.name === 'bpjs')!.jobs.map((j) => j.id).sort(), [...failed].sort(), 'the failed jobs are still there, still failed');
 });
 
 t.test('in a browser, an operator signs in, opens the queue dashboard and sees the failed BPJS jobs', async (t) => {

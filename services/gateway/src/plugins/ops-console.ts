@@ -31,8 +31,8 @@ input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padd
 }
 
 /**
- * The queue dashboard (Bull Board) at /ops/queues, for people: every queue of every adapter,
- * behind the same `ops` authentication as the ops API — a bearer token, or the HttpOnly cookie the
+ * The queue dashboard (Bull Board) at /ops/queues, for people to look at, read-only: every queue of
+ * every adapter, behind the same `ops` authentication as the ops API — a bearer token, or the HttpOnly cookie the
  * login form sets (confined to /ops, SameSite=Strict).
  */
 export async function opsConsole(app: ServiceApp, opts: OpsConsoleOptions) {
@@ -46,7 +46,9 @@ export async function opsConsole(app: ServiceApp, opts: OpsConsoleOptions) {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BASE);
   createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })),
+    // Read-only: a change an operator makes goes through the ops API, where it is audited (ops_audit);
+    // from the dashboard a session could otherwise plant, retry or empty jobs unrecorded.
+    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'SUTASOMA queues' } },
   });
