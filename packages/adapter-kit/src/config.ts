@@ -24,3 +24,22 @@ export function adapterEnv(defaults: { port: number; partnerBaseUrl: string }) {
 }
 
 export type AdapterEnv = z.infer<z.ZodObject<ReturnType<typeof adapterEnv>>>;
+
+/**
+ * Standard Webhooks signing secrets, space-separated while one is being rotated: each `whsec_` and
+ * the base64 of 24 to 64 random bytes (the specification's range). A short or malformed secret is
+ * refused at start, without repeating it in the message.
+ */
+export const WebhookSecrets = z.string().transform((value, ctx) => {
+  const secrets = value.split(/\s+/).filter(Boolean);
+  if (secrets.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one signing secret is required' });
+  secrets.forEach((secret, i) => {
+    const b64 = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)?.[1];
+    const bytes = b64 ? Buffer.from(b64, 'base64').length : 0;
+    if (bytes < 24 || bytes > 64) {
+      ctx.addIssue({ code: 'custom', message: `secret ${i + 1} must be whsec_ followed by the base64 of 24 to 64 random bytes (${b64 ? `it holds ${bytes}` : 'it is not in that form'})` });
+    }
+  });
+  return secrets;
+});
+

@@ -23,7 +23,7 @@ export function buildApp(config: Config, deps: AdapterDeps = {}) {
     },
     routes: (app, worker, ctx) => paymentNotificationRoutes(app, worker, {
       ...ctx,
-      secrets: config.BANK_WEBHOOK_SECRETS.split(/\s+/).filter(Boolean),
+      secrets: config.BANK_WEBHOOK_SECRETS,
       replayWindowS: config.WEBHOOK_REPLAY_WINDOW_S,
     }),
   }, deps);

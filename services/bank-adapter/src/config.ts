@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adapterEnv } from '@sutasoma/adapter-kit';
+import { WebhookSecrets, adapterEnv } from '@sutasoma/adapter-kit';
 import { parseConfig } from '@sutasoma/service-kit';
 
 export const ConfigSchema = z.object({
@@ -11,7 +11,7 @@ export const ConfigSchema = z.object({
   /** PEM private key whose signature of `clientId|timestamp` obtains the access token. */
   BANK_PRIVATE_KEY: z.string().includes('PRIVATE KEY'),
   /** Standard Webhooks signing secret(s) of the bank's notifications, space-separated while rotating. */
-  BANK_WEBHOOK_SECRETS: z.string().min(1),
+  BANK_WEBHOOK_SECRETS: WebhookSecrets,
   BANK_PARTNER_SERVICE_ID: z.string().regex(/^[ \d]{8}$/).default('   88899'),
   BANK_CHANNEL_ID: z.string().regex(/^\d{5}$/).default('95221'),
   /** The programme's account claim payouts are paid from; the default is the simulator's demo disbursement account. */

@@ -22,7 +22,7 @@ export function buildApp(config: Config, deps: AdapterDeps = {}) {
     },
     routes: (app, worker, ctx) => claimDecisionRoutes(app, worker, {
       ...ctx,
-      secrets: config.BPJS_WEBHOOK_SECRETS.split(/\s+/).filter(Boolean),
+      secrets: config.BPJS_WEBHOOK_SECRETS,
       replayWindowS: config.WEBHOOK_REPLAY_WINDOW_S,
     }),
   }, deps);

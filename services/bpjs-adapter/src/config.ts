@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adapterEnv } from '@sutasoma/adapter-kit';
+import { WebhookSecrets, adapterEnv } from '@sutasoma/adapter-kit';
 import { parseConfig } from '@sutasoma/service-kit';
 
 export const ConfigSchema = z.object({
@@ -7,7 +7,7 @@ export const ConfigSchema = z.object({
   BPJS_CONS_ID: z.string().min(1),
   BPJS_SECRET: z.string().min(1),
   /** Standard Webhooks signing secret(s) of BPJS's claim decisions, space-separated while rotating. */
-  BPJS_WEBHOOK_SECRETS: z.string().min(1),
+  BPJS_WEBHOOK_SECRETS: WebhookSecrets,
   /** How long a webhook id is remembered to ignore its replays; default 7 days. */
   WEBHOOK_REPLAY_WINDOW_S: z.coerce.number().int().positive().default(7 * 24 * 3600),
   /** How long a submitted claim waits for its decision webhook; default 180 days. */

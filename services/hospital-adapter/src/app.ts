@@ -14,7 +14,7 @@ export function buildApp(config: Config, deps: AdapterDeps = {}) {
     },
     routes: (app, _worker, ctx) => encounterNotificationRoutes(app, {
       ...ctx,
-      secrets: config.HOSPITAL_WEBHOOK_SECRETS.split(/\s+/).filter(Boolean),
+      secrets: config.HOSPITAL_WEBHOOK_SECRETS,
       replayWindowS: config.WEBHOOK_REPLAY_WINDOW_S,
       redisUrl: config.REDIS_URL,
       handOverMs: config.WEBHOOK_HANDOVER_MS,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adapterEnv } from '@sutasoma/adapter-kit';
+import { WebhookSecrets, adapterEnv } from '@sutasoma/adapter-kit';
 import { parseConfig } from '@sutasoma/service-kit';
 
 export const ConfigSchema = z.object({
@@ -8,7 +8,7 @@ export const ConfigSchema = z.object({
   HOSPITAL_CLIENT_ID: z.string().min(1),
   HOSPITAL_CLIENT_SECRET: z.string().min(1),
   /** Standard Webhooks signing secret(s) of the hospital's notifications, space-separated while rotating. */
-  HOSPITAL_WEBHOOK_SECRETS: z.string().min(1),
+  HOSPITAL_WEBHOOK_SECRETS: WebhookSecrets,
   /** How long a webhook id is remembered to ignore its replays; default 7 days. */
   WEBHOOK_REPLAY_WINDOW_S: z.coerce.number().int().positive().default(7 * 24 * 3600),
 });
