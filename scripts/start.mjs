@@ -51,6 +51,8 @@ const demoCredentials = {
   BANK_CLIENT_ID: 'sutasoma',
   BANK_CLIENT_SECRET: 'sim-bank-secret',
   BANK_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-bank-webhook-secret-32-bytes!!').toString('base64')}`,
+  // The simulator's demo disbursement account, which claim payouts are paid from.
+  BANK_PAYOUT_ACCOUNT: '9100000001',
   BPJS_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-bpjs-webhook-secret-32-bytes!!').toString('base64')}`,
   PLKK_API_KEY: 'sim-plkk-key',
   HOSPITAL_CLIENT_ID: 'sutasoma',

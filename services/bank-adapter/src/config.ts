@@ -14,8 +14,11 @@ export const ConfigSchema = z.object({
   BANK_WEBHOOK_SECRETS: WebhookSecrets,
   BANK_PARTNER_SERVICE_ID: z.string().regex(/^[ \d]{8}$/).default('   88899'),
   BANK_CHANNEL_ID: z.string().regex(/^\d{5}$/).default('95221'),
-  /** The programme's account claim payouts are paid from; the default is the simulator's demo disbursement account. */
-  BANK_PAYOUT_ACCOUNT: z.string().regex(/^\d{6,20}$/).default('9100000001'),
+  /**
+   * The programme's account claim payouts are paid from. No default: a bank adapter must not pay
+   * from an account nobody chose (`npm start` and the tests give the simulator's demo account).
+   */
+  BANK_PAYOUT_ACCOUNT: z.string().regex(/^\d{6,20}$/),
   /** How long a webhook id is remembered to ignore its replays; default 7 days. */
   WEBHOOK_REPLAY_WINDOW_S: z.coerce.number().int().positive().default(7 * 24 * 3600),
 });
