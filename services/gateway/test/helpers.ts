@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import { createTestPrefix, createTestSchema, testRedisUrl, type TestPrefix, type TestSchema } from '@sutasoma/testing';
 import type { ServiceApp } from '@sutasoma/service-kit';
-import { buildApp } from '../src/app.ts';
+import { buildApp, type GatewayDeps } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { DEMO_ACCOUNTS } from '../src/demo-accounts.ts';
 
@@ -15,7 +15,7 @@ export interface GatewayUnderTest {
 }
 
 /** The real gateway on a schema and queue prefix of its own; closed and cleaned in teardown. */
-export async function startGateway(t: Test, env: Record<string, string> = {}, queues: TestPrefix = createTestPrefix()): Promise<GatewayUnderTest> {
+export async function startGateway(t: Test, env: Record<string, string> = {}, queues: TestPrefix = createTestPrefix(), deps: GatewayDeps = {}): Promise<GatewayUnderTest> {
   const db = await createTestSchema();
   const config = loadConfig({
     DATABASE_URL: db.databaseUrl,
@@ -29,7 +29,7 @@ export async function startGateway(t: Test, env: Record<string, string> = {}, qu
     ADAPTER_URLS: '',
     ...env,
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, deps);
   await app.ready();
   t.teardown(async () => {
     const t0 = Date.now();

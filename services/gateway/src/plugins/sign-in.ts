@@ -55,7 +55,8 @@ export async function signInRoutes(app: ServiceApp, opts: SignInOptions): Promis
     }
     const principal = session(token);
     if (!principal) {
-      request.log.warn({ username: form['username'] }, `${opts.what} sign-in refused`);
+      // Who tried is not written: a username typed into the password field would land in the log.
+      request.log.warn({ ip: request.ip }, `${opts.what} sign-in refused`);
       return reply.code(401).type('text/html').send(opts.loginPage(demo, opts.refusal));
     }
     request.log.info({ actor: principal.sub }, `${opts.what} sign-in`);
