@@ -1,4 +1,5 @@
 import t from 'tap';
+import { kecamatanByName, villagesOf } from '@sutasoma/contracts';
 import { startGateway, lalabataFarmer } from './helpers.ts';
 
 const gw = await startGateway(t);
@@ -65,6 +66,22 @@ t.test('a second registration of the same farmer under another key is refused wi
   t.equal(second.statusCode, 409);
   t.equal(second.json().code, 'registration_exists');
   t.match(second.json().detail, first.json().id);
+});
+
+t.test('an agent of another village learns that the farmer is registered, not which registration it is', async (t) => {
+  const farmer = lalabataFarmer({ nik: '7312020505940007', birthDate: '1994-05-05', sex: 'M' });
+  const first = await post(farmer, 'farmer-elsewhere-0001');
+  t.equal(first.statusCode, 202);
+  const citta = villagesOf(kecamatanByName('Citta')!.code)[0]!.code;
+  const elsewhere = gw.token('demo-agent', { sub: 'agent-citta', villages: [citta] });
+  const second = await post({ ...farmer, villageCode: citta }, 'farmer-elsewhere-0002', elsewhere);
+  t.equal(second.statusCode, 409);
+  t.equal(second.json().code, 'registration_exists');
+  t.notMatch(second.json().detail, first.json().id, 'the other village\'s registration is not named');
+  t.match(second.json().detail, /another village/);
+  const supervisor = await post({ ...farmer, villageCode: citta }, 'farmer-elsewhere-0003', gw.token('demo-supervisor'));
+  t.equal(supervisor.statusCode, 409);
+  t.match(supervisor.json().detail, first.json().id, 'a supervisor is told which');
 });
 
 t.test('bad input answers 400 problem+json naming every bad field, and writes nothing', async (t) => {

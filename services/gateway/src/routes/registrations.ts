@@ -49,9 +49,16 @@ export async function registrationRoutes(app: ServiceApp, opts: RegistrationRout
     } catch (err) {
       throw problems.unavailable('The ledger could not commit the registration; nothing was accepted. Retry with the same Idempotency-Key.', err);
     }
+    // The open or registered registration is named only to whom may read it: an agent of its village,
+    // a supervisor, an operator. Another village's agent learns that it exists, not which it is.
+    let visibleConflict: string | null = null;
+    if (outcome.kind === 'conflict' && outcome.id) {
+      const { rows } = await pool.query<{ village_code: string }>('SELECT village_code FROM operations WHERE id = $1', [outcome.id]);
+      if (principal.role !== 'agent' || principal.villages.includes(rows[0]?.village_code ?? '')) visibleConflict = outcome.id;
+    }
     const accepted = answerAcceptance(reply, outcome, {
       noun: 'registration', path: '/v1/registrations', conflictCode: ErrorCode.registrationExists,
-      conflictDetail: (id) => `This farmer already has a registration${id ? ` (${id})` : ''} that is open or registered.`,
+      conflictDetail: () => `This farmer already has a registration${visibleConflict ? ` (${visibleConflict})` : ' in another village'} that is open or registered.`,
     });
     if (accepted.isNew) {
       opts.onAccepted();
