@@ -42,7 +42,8 @@ export const JobSelection = z.object({
   jobIds: z.array(z.string().regex(/^[0-9a-f-]{36}\.[a-z]+\.[a-z_]+$/, 'must be `<operation id>.<step>`')).min(1).max(1000).optional(),
   filter: FailedJobsQuery.omit({ state: true, limit: true, offset: true }).optional(),
   reason: Reason,
-  dryRun: z.boolean().default(false).describe('say what would be done, do nothing'),
+  dryRun: z.boolean().optional()
+    .describe('say what would be done, do nothing. Default: a selection by filter (up to 10,000 jobs, payouts included) is a dry run unless `false` is given; a selection by ids runs'),
 }).strict().refine((s) => (s.jobIds === undefined) !== (s.filter === undefined), { message: 'give exactly one of jobIds or filter', path: ['jobIds'] })
   .meta({ id: 'JobSelection' });
 export type JobSelection = z.infer<typeof JobSelection>;

@@ -32,11 +32,21 @@ t.test('a dry run says what it would replay and changes nothing', async (t) => {
   t.same(res.body.done.sort(), ids.map((id) => `${id}.bpjs.register_participant`).sort());
   t.equal(res.body.dryRun, true);
   t.equal((await flow.registration(ids[0]!)).status, 'failed');
+
+  // Replaying "everything that matches" (up to 10,000 jobs, payouts included) is only ever a look unless asked for.
+  const unasked = await opsPost('/ops/jobs/replay', { filter: { system: 'bpjs', code: 'PARTNER_AUTH' }, reason: 'replay them all, I think' });
+  t.equal(unasked.status, 200);
+  t.equal(unasked.body.dryRun, true, 'a selection by filter is a dry run by default');
+  t.equal(unasked.body.done.length, 3);
+  t.equal((await flow.registration(ids[0]!)).status, 'failed', 'nothing replayed');
+  const audit = await flow.db.pool.query('SELECT action FROM ops_audit WHERE id = $1', [unasked.body.auditId]);
+  t.equal(audit.rows[0].action, 'replay (dry run)', 'and audited as what it was');
 });
 
 t.test('once BPJS accepts us again, one bulk replay completes them all, one participant each, audited', async (t) => {
   await flow.sim('DELETE', '/_sim/faults');
-  const res = await opsPost('/ops/jobs/replay', { filter: { system: 'bpjs', code: 'PARTNER_AUTH' }, reason: 'BPJS renewed our consumer credentials (ticket 4411)' });
+  const res = await opsPost('/ops/jobs/replay', { filter: { system: 'bpjs', code: 'PARTNER_AUTH' }, reason: 'BPJS renewed our consumer credentials (ticket 4411)', dryRun: false });
+  t.equal(res.body.dryRun, false);
   t.equal(res.body.done.length, 3);
   t.same(res.body.skipped, []);
   for (const id of ids) t.equal((await flow.settled(id)).status, 'registered');

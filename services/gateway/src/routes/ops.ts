@@ -112,14 +112,16 @@ export async function opsRoutes(app: ServiceApp, opts: OpsRoutesOptions) {
   }
 
   async function act(action: 'replay' | 'discard', sel: Selection, actor: string) {
+    // "Everything failed that matches" is asked for once with dryRun: false, after a look at what it takes.
+    const dryRun = sel.dryRun ?? sel.filter !== undefined;
     const done: string[] = [];
     const skipped: { jobId: string; reason: string }[] = [];
     for (const target of await select(sel)) {
       const jobId = `${target.operationId}.${target.step}`;
       try {
         const outcome = await withTransaction(pool, (tx) => action === 'replay'
-          ? replayStep(tx, opts.flows, target.operationId, target.step, { actor, reason: sel.reason }, sel.dryRun)
-          : discardStep(tx, target.operationId, target.step, { actor, reason: sel.reason }, sel.dryRun));
+          ? replayStep(tx, opts.flows, target.operationId, target.step, { actor, reason: sel.reason }, dryRun)
+          : discardStep(tx, target.operationId, target.step, { actor, reason: sel.reason }, dryRun));
         if (outcome === 'replayed' || outcome === 'discarded') done.push(jobId);
         else skipped.push({ jobId, reason: outcome });
       } catch (err) {
@@ -127,15 +129,15 @@ export async function opsRoutes(app: ServiceApp, opts: OpsRoutesOptions) {
         skipped.push({ jobId, reason: superseded ? 'superseded_by_newer_operation' : 'error' });
       }
     }
-    if (!sel.dryRun && done.length > 0) {
+    if (!dryRun && done.length > 0) {
       actions.inc({ action }, done.length);
       if (action === 'replay') opts.onReplayed();
     }
     const audit = await pool.query<{ id: string }>(
       'INSERT INTO ops_audit (actor, action, reason, request, result) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-      [actor, `${action}${sel.dryRun ? ' (dry run)' : ''}`, sel.reason, JSON.stringify(sel), JSON.stringify({ done, skipped })],
+      [actor, `${action}${dryRun ? ' (dry run)' : ''}`, sel.reason, JSON.stringify({ ...sel, dryRun }), JSON.stringify({ done, skipped })],
     );
-    return { action, dryRun: sel.dryRun, done, skipped, auditId: Number(audit.rows[0]!.id) };
+    return { action, dryRun, done, skipped, auditId: Number(audit.rows[0]!.id) };
   }
 
   app.post('/ops/jobs/replay', {
