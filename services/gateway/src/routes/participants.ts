@@ -47,17 +47,18 @@ export async function participantRoutes(app: ServiceApp, opts: ParticipantRoutes
     return view(p);
   });
 
-  app.get('/v1/participants', {
+  app.post('/v1/participants/lookup', {
     onRequest: app.requireRole('agent', 'supervisor', 'ops'),
     schema: {
       summary: 'Look a participant up by NIK (an agent sees only the villages assigned to it)',
+      description: 'The NIK travels in the body, never in a URL, which proxies and access logs keep. Reads only: no Idempotency-Key.',
       tags: ['participants'],
       security: [{ bearerAuth: [] }],
-      querystring: z.object({ nik: z.string().regex(/^\d{16}$/, 'must be exactly 16 digits') }).strict(),
+      body: z.object({ nik: z.string().regex(/^\d{16}$/, 'must be exactly 16 digits') }).strict(),
       response: { 200: Participant, 400: Problem, 401: Problem, 404: Problem },
     },
   }, async (request) => {
-    const p = await findParticipant(pool, { nik: request.query.nik });
+    const p = await findParticipant(pool, { nik: request.body.nik });
     if (!visible(request.principal, p)) throw problems.notFound('No participant with this NIK.');
     return view(p);
   });
