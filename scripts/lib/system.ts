@@ -87,7 +87,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
     const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
-      sub: 'bench-agent', role: 'agent', villages: VILLAGES.map((v) => v.code), collectionAccount: '9001000001', iss: 'sutasoma', iat: now, exp: now + 3600,
+      sub: 'bench-agent', role: 'agent', villages: VILLAGES.map((v) => v.code), collectionAccount: '9001000001', iss: 'sutasoma', aud: 'sutasoma-gateway', iat: now, exp: now + 3600,
     })}`;
     return `${unsigned}.${createHmac('sha256', jwtSecret).update(unsigned).digest('base64url')}`;
   };

@@ -89,7 +89,9 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
 
   await registerOpenApi(app);
   const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : (config.JWT_SECRET ?? randomBytes(32).toString('hex'));
-  await app.register(authPlugin, { secret, issuer: config.JWT_ISSUER });
+  await app.register(authPlugin, {
+    secret, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.TOKEN_TTL_S, maxAgeSeconds: config.TOKEN_MAX_AGE_S,
+  });
   const demoPassword = config.DEMO_MODE ? (config.DEMO_PASSWORD ?? 'sutasoma-demo') : null;
   if (demoPassword !== null) await app.register(demoAuthRoutes, { password: demoPassword, ttlSeconds: config.TOKEN_TTL_S });
   await app.register(registrationRoutes, {

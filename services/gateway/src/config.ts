@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publicKeyAlgorithm } from './token-keys.ts';
 import { commonEnv, envFlag, parseConfig } from '@sutasoma/service-kit';
 import type { ClaimRules } from './flows/claim-rules.ts';
 import { parseWeights } from './reports/ranking.ts';
@@ -26,10 +27,19 @@ export const ConfigSchema = z.object({
   DEMO_PASSWORD: z.string().min(8).optional(),
   /** HS256 secret for tokens this gateway issues (demo) or accepts. */
   JWT_SECRET: z.string().min(32).optional(),
-  /** PEM public key (RS256/ES256) of the identity provider that issues agents' tokens. */
-  JWT_PUBLIC_KEY: z.string().optional(),
+  /**
+   * PEM public key (RSA, RSA-PSS, P-256 or Ed25519) of the identity provider that issues agents' tokens;
+   * anything else is refused at start, so a key can never be taken for an HMAC secret.
+   */
+  JWT_PUBLIC_KEY: z.string().optional().refine((k) => k === undefined || publicKeyAlgorithm(k) !== null,
+    'must be a PEM public key (-----BEGIN PUBLIC KEY-----) of RSA, RSA-PSS, P-256 or Ed25519'),
   JWT_ISSUER: z.string().default('sutasoma'),
+  /** The audience every token must name (`aud`): tokens issued for another service are refused. */
+  JWT_AUDIENCE: z.string().min(1).default('sutasoma-gateway'),
+  /** Life of the tokens this gateway issues (demo sign-in, the token endpoint). */
   TOKEN_TTL_S: z.coerce.number().int().positive().default(8 * 3600),
+  /** The longest life a token may have, whoever issued it: one issued (`iat`) longer ago is refused. */
+  TOKEN_MAX_AGE_S: z.coerce.number().int().positive().default(24 * 3600),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(16 * 1024),
   /** Program rules (PP 44/2015 BPU participants); configuration, never code. */
   MIN_AGE: z.coerce.number().int().min(0).default(15),

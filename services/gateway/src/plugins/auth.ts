@@ -3,6 +3,7 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, Principal, type Role } from '@sutasoma/contracts';
 import { problems } from '@sutasoma/service-kit';
+import { publicKeyAlgorithm } from '../token-keys.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,14 +18,28 @@ declare module 'fastify' {
 export interface AuthOptions {
   secret: string | { public: string };
   issuer: string;
+  audience: string;
+  /** Life of the tokens this gateway signs. */
+  ttlSeconds: number;
+  /** The longest a token is accepted after it was issued, whatever its `exp` says. */
+  maxAgeSeconds: number;
 }
 
-/** Bearer JWTs on every /v1 route; the token's claims become `request.principal`. */
+/**
+ * Bearer JWTs on every /v1 route; the token's claims become `request.principal`. One algorithm is
+ * accepted (HS256 with a secret, the key's own with an identity provider's public key), and a token
+ * must name its issuer and our audience and carry `sub`, `iat` and `exp`, no older than maxAgeSeconds.
+ */
 export const authPlugin = fp<AuthOptions>(async (app, opts) => {
+  const algorithm = typeof opts.secret === 'string' ? 'HS256' : publicKeyAlgorithm(opts.secret.public);
+  if (!algorithm) throw new Error('JWT_PUBLIC_KEY is not a PEM public key of an accepted type');
   await app.register(fastifyJwt, {
     secret: opts.secret,
-    verify: { allowedIss: opts.issuer },
-    sign: { iss: opts.issuer },
+    verify: {
+      algorithms: [algorithm], allowedIss: opts.issuer, allowedAud: opts.audience,
+      requiredClaims: ['sub', 'iat', 'exp', 'iss', 'aud'], maxAge: opts.maxAgeSeconds,
+    },
+    sign: { algorithm, iss: opts.issuer, aud: opts.audience, expiresIn: opts.ttlSeconds },
   });
   app.decorateRequest('principal', null as unknown as Principal);
 
