@@ -179,6 +179,11 @@ t.test('a snapshot does not change when late data arrives; a re-run makes versio
   t.equal(v2.version, 2, 'the latest version is read from now on');
   t.equal(v2.totals.contributions, v1.totals.contributions + 1);
   t.same(v2.changes, r.changes, 'the report carries its changes');
+  const asAgent = (await get(`/v1/reports/monthly?period=${period}&level=agent`, agent)).body;
+  t.same(asAgent.changes, [], 'an agent whose figures did not change sees no changes: not the district\'s, not another agent\'s fees');
+  const asBila = (await get(`/v1/reports/monthly?period=${period}&level=agent`, gw.token('demo-agent', { sub: 'agent-bila' }))).body;
+  t.ok(asBila.changes.length > 0, 'the agent who collected the late payment sees its changes');
+  t.ok(asBila.changes.every((c: { level: string; key: string }) => c.level === 'agent' && c.key === 'agent-bila'), 'and only its own');
   const old = (await get(`/v1/reports/monthly?period=${period}&level=bpp&version=1`)).body;
   t.same(old.totals, v1.totals, 'version 1 can still be read as it was');
   t.equal((await get(`/v1/reports/monthly?period=${period}&level=bpp&version=9`)).status, 404);

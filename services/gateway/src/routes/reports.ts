@@ -75,16 +75,19 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
   const view = (s: Snapshot & { provisional: boolean }, level: ReportLevel, principal: Principal, bpp?: string): MonthlyReport => {
     let rows = s.rows[level];
     let totals: ReportFigures = s.totals;
+    let changes = s.changes;
     if (principal.role === 'agent') {
       rows = rows.filter((r) => r.key === principal.sub);
       totals = rows[0]?.figures ?? { ...zeroFigures(), listedFarmers: null, coverageRate: null };
+      // Its own row's changes only: not the district's, nor other agents' fees.
+      changes = changes?.filter((c) => c.level === 'agent' && c.key === principal.sub) ?? null;
     } else if (bpp) {
       rows = rows.filter((r) => r.bpp === bpp);
       totals = s.rows.bpp.find((r) => r.key === bpp)!.figures;
     }
     return {
       period: s.period, level, monthEnd: lastDayOf(s.period), provisional: s.provisional, version: s.provisional ? null : s.version,
-      producedAt: s.producedAt, trigger: s.trigger, directoryAsOf: s.directoryAsOf, rows, totals, changes: s.changes,
+      producedAt: s.producedAt, trigger: s.trigger, directoryAsOf: s.directoryAsOf, rows, totals, changes,
     };
   };
 
