@@ -1,8 +1,9 @@
 import pg from 'pg';
-import { Queue, type JobsOptions } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { withTransaction } from './db.ts';
+import { Queues } from './queues.ts';
 
 export interface OutboxMessage {
   queue: string;
@@ -54,7 +55,6 @@ interface OutboxRow {
  * COMMIT publishes twice, which the deterministic job id makes harmless.
  */
 export class OutboxRelay {
-  private readonly queues = new Map<string, Queue>();
   private listener: pg.Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
@@ -62,7 +62,11 @@ export class OutboxRelay {
   private stopped = false;
   published = 0;
 
-  constructor(private readonly opts: OutboxRelayOptions) {}
+  private readonly queues: Queues;
+
+  constructor(private readonly opts: OutboxRelayOptions) {
+    this.queues = new Queues({ connection: opts.redis, prefix: opts.prefix, logger: opts.logger });
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -103,12 +107,13 @@ export class OutboxRelay {
       const byQueue = new Map<string, OutboxRow[]>();
       for (const r of batch.rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
       // Published before the delete commits: a crash in between publishes again, and the job ids make that harmless.
-      await Promise.all([...byQueue].map(([name, items]) => this.queue(name).addBulk(items.map((r) => ({
+      await Promise.all([...byQueue].map(([name, items]) => this.queues.get(name).addBulk(items.map((r) => ({
         name: r.job_name,
         data: r.payload,
         opts: { ...this.opts.jobOptions(name), jobId: r.job_id },
       }))).catch((err: unknown) => {
-        this.forget(name);
+        // A queue whose start failed with Redis away stays failed: made afresh on the next drain.
+        this.queues.forget(name);
         throw err;
       })));
       return batch.rows;
@@ -117,27 +122,6 @@ export class OutboxRelay {
     this.published += rows.length;
     this.opts.onPublished?.(rows.map((r) => ({ queue: r.queue, name: r.job_name, jobId: r.job_id, payload: r.payload })));
     return rows.length;
-  }
-
-  /**
-   * A BullMQ Queue that first connects while Redis is away keeps its failed start for good (every
-   * later add rejects at once, nothing sent). A queue that failed is dropped and made afresh on the
-   * next drain; the shared connection stays.
-   */
-  private forget(name: string): void {
-    const q = this.queues.get(name);
-    this.queues.delete(name);
-    void q?.close().catch(() => {});
-  }
-
-  private queue(name: string): Queue {
-    let q = this.queues.get(name);
-    if (!q) {
-      q = new Queue(name, { connection: this.opts.redis, prefix: this.opts.prefix });
-      q.on('error', (err) => this.opts.logger.warn({ err: err.message, queue: name }, 'queue error'));
-      this.queues.set(name, q);
-    }
-    return q;
   }
 
   private async listen(): Promise<void> {
@@ -170,6 +154,6 @@ export class OutboxRelay {
     if (this.timer) clearTimeout(this.timer);
     await this.draining;
     await this.listener?.end().catch(() => {});
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.queues.close();
   }
 }

@@ -1,4 +1,6 @@
 import type { Test } from 'tap';
+import { randomUUID } from 'node:crypto';
+import { StepEvent, type StepName, type StepOutcome } from '@sutasoma/contracts';
 import { createTestPrefix, createTestSchema, testRedisUrl, type TestPrefix, type TestSchema } from '@sutasoma/testing';
 import type { ServiceApp } from '@sutasoma/service-kit';
 import { buildApp, type GatewayDeps } from '../src/app.ts';
@@ -60,3 +62,25 @@ export function lalabataFarmer(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/** Registers a farmer of Lalabata with the NIK `731202450588<suffix>` through the API; answers the registration's id. */
+export async function registerFarmer(gw: GatewayUnderTest, suffix: string): Promise<string> {
+  const res = await gw.app.inject({
+    method: 'POST', url: '/v1/registrations', payload: lalabataFarmer({ nik: `731202450588${suffix}` }),
+    headers: { authorization: `Bearer ${gw.token('demo-agent')}`, 'idempotency-key': randomUUID() },
+  });
+  if (res.statusCode !== 202) throw new Error(`registration answered ${res.statusCode}: ${res.body}`);
+  return res.json<{ id: string }>().id;
+}
+
+/** What Simluhtan and e-Kartu Tani answer for a farmer of a group with an active card. */
+const STEP_RESULTS: Partial<Record<StepName, Record<string, unknown>>> = {
+  'simluhtan.verify_membership': { farmerGroupId: 'KT-1', farmerGroupName: 'Sipatuo', extensionWorkerId: 'PPL-1', extensionWorkerName: 'Andi' },
+  'ekartutani.lookup_card': { found: true, cardNumberMasked: '****1234', status: 'active' },
+};
+
+/** A step event as an adapter publishes it: the first attempt, by default succeeded with the partner's usual answer. */
+export function stepEvent(operationId: string, step: StepName, outcome: StepOutcome = 'succeeded', result = STEP_RESULTS[step]): StepEvent {
+  return StepEvent.parse({ operationId, correlationId: `test-${operationId}`, step, attempt: 1, outcome, result, durationMs: 3, at: new Date().toISOString() });
+}
+

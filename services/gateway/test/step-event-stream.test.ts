@@ -1,9 +1,8 @@
 import t from 'tap';
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { STEP_EVENTS_GROUP, StepEvent, stepEventsStreamKey, type StepName } from '@sutasoma/contracts';
 import { testRedisUrl, waitFor } from '@sutasoma/testing';
-import { lalabataFarmer, startGateway } from './helpers.ts';
+import { registerFarmer, startGateway, stepEvent } from './helpers.ts';
 
 // The gateway alone, reading the step-events stream as adapters fill it; entries left pending are
 // taken up again after a second here (EVENTS_RECLAIM_MS), and set aside at the third delivery.
@@ -12,22 +11,8 @@ const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
 t.teardown(() => redis.quit());
 const key = stepEventsStreamKey(gw.queues.prefix);
 
-async function register(suffix: string): Promise<string> {
-  const res = await gw.app.inject({
-    method: 'POST', url: '/v1/registrations', payload: lalabataFarmer({ nik: `731202450588${suffix}` }),
-    headers: { authorization: `Bearer ${gw.token('demo-agent')}`, 'idempotency-key': randomUUID() },
-  });
-  if (res.statusCode !== 202) throw new Error(`registration answered ${res.statusCode}: ${res.body}`);
-  return res.json<{ id: string }>().id;
-}
-
-const RESULTS: Partial<Record<StepName, Record<string, unknown>>> = {
-  'simluhtan.verify_membership': { farmerGroupId: 'KT-1', farmerGroupName: 'Sipatuo', extensionWorkerId: 'PPL-1', extensionWorkerName: 'Andi' },
-  'ekartutani.lookup_card': { found: true, cardNumberMasked: '****1234', status: 'active' },
-};
-const succeeded = (operationId: string, step: StepName, result = RESULTS[step]) => JSON.stringify(StepEvent.parse({
-  operationId, correlationId: `test-${operationId}`, step, attempt: 1, outcome: 'succeeded', result, durationMs: 3, at: new Date().toISOString(),
-}));
+const register = (suffix: string) => registerFarmer(gw, suffix);
+const succeeded = (operationId: string, step: StepName, result?: Record<string, unknown>) => JSON.stringify(stepEvent(operationId, step, 'succeeded', result));
 const membership = (operationId: string) => succeeded(operationId, 'simluhtan.verify_membership');
 const deadLetters = async () => (await redis.xrange(`${key}:dead`, '-', '+')).map(([, f]) => Object.fromEntries(
   f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]!]] : [])),

@@ -2,14 +2,14 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, StepEvent, jobIds, todayInSoppeng, type StepName, type StepOutcome } from '@sutasoma/contracts';
+import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, jobIds, todayInSoppeng } from '@sutasoma/contracts';
 import { inTransaction, withTransaction } from '@sutasoma/ledger';
 import { testRedisUrl, waitFor } from '@sutasoma/testing';
 import { contributionRules, feeRules, loadConfig } from '../src/config.ts';
 import { buildContributionFlow } from '../src/flows/contribution-flow.ts';
 import { applyStepEvents } from '../src/flows/engine.ts';
 import { registrationFlow } from '../src/flows/registration-flow.ts';
-import { lalabataFarmer, startGateway } from './helpers.ts';
+import { registerFarmer, startGateway, stepEvent } from './helpers.ts';
 
 // The gateway alone: no adapter runs, so the events below are the only ones its registrations get.
 const gw = await startGateway(t);
@@ -18,25 +18,7 @@ t.teardown(() => connection.quit());
 const flows = new Map([[registrationFlow.kind, registrationFlow]]);
 
 /** Registers farmers of Lalabata with NIKs of their own; answers their operation ids. */
-async function register(suffixes: string[]): Promise<string[]> {
-  return Promise.all(suffixes.map(async (suffix) => {
-    const res = await gw.app.inject({
-      method: 'POST', url: '/v1/registrations', payload: lalabataFarmer({ nik: `731202450588${suffix}` }),
-      headers: { authorization: `Bearer ${gw.token('demo-agent')}`, 'idempotency-key': randomUUID() },
-    });
-    if (res.statusCode !== 202) throw new Error(`registration answered ${res.statusCode}: ${res.body}`);
-    return res.json<{ id: string }>().id;
-  }));
-}
-
-const RESULTS: Partial<Record<StepName, Record<string, unknown>>> = {
-  'simluhtan.verify_membership': { farmerGroupId: 'KT-1', farmerGroupName: 'Sipatuo', extensionWorkerId: 'PPL-1', extensionWorkerName: 'Andi' },
-  'ekartutani.lookup_card': { found: true, cardNumberMasked: '****1234', status: 'active' },
-};
-
-function event(operationId: string, step: StepName, outcome: StepOutcome = 'succeeded', result = RESULTS[step]): StepEvent {
-  return StepEvent.parse({ operationId, correlationId: `test-${operationId}`, step, attempt: 1, outcome, result, durationMs: 3, at: new Date().toISOString() });
-}
+const register = (suffixes: string[]) => Promise.all(suffixes.map((suffix) => registerFarmer(gw, suffix)));
 
 async function steps(id: string) {
   const { rows } = await gw.db.pool.query<{ step: string; state: string }>('SELECT step, state FROM operation_steps WHERE operation_id = $1 ORDER BY seq', [id]);
@@ -47,11 +29,11 @@ t.test('events applied together in one transaction: each as it would be alone, t
   const [a, b] = await register(['0101', '0102']);
   const unknown = randomUUID();
   const outcomes = await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, flows, [
-    event(a!, 'simluhtan.verify_membership'),
-    event(b!, 'simluhtan.verify_membership', 'attempt_failed', undefined),
-    event(a!, 'ekartutani.lookup_card'),
-    event(a!, 'simluhtan.verify_membership'),
-    event(unknown, 'simluhtan.verify_membership'),
+    stepEvent(a!, 'simluhtan.verify_membership'),
+    stepEvent(b!, 'simluhtan.verify_membership', 'attempt_failed', undefined),
+    stepEvent(a!, 'ekartutani.lookup_card'),
+    stepEvent(a!, 'simluhtan.verify_membership'),
+    stepEvent(unknown, 'simluhtan.verify_membership'),
   ]));
   t.same(outcomes.map((o) => o.effect), ['applied', 'applied', 'applied', 'duplicate', 'unknown_operation'], 'answered in the order given');
   t.same(outcomes.map((o) => o.status), ['verifying', 'verifying', 'verifying', 'verifying', undefined]);
@@ -82,11 +64,11 @@ t.test('an event that waited for another transaction on its operation decides on
   const second = await gw.db.pool.connect();
   t.teardown(() => { first.release(); second.release(); });
   await first.query('BEGIN');
-  await applyStepEvents(first, flows, [event(id!, 'simluhtan.verify_membership'), event(id!, 'ekartutani.lookup_card')]);
+  await applyStepEvents(first, flows, [stepEvent(id!, 'simluhtan.verify_membership'), stepEvent(id!, 'ekartutani.lookup_card')]);
 
   // BPJS's answer arrives meanwhile, in a transaction of its own: it waits for the first one's lock.
   const pid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-  const bpjs = inTransaction(second, (tx) => applyStepEvents(tx, flows, [event(id!, 'bpjs.register_participant', 'succeeded', { kpj: '19000000301' })]));
+  const bpjs = inTransaction(second, (tx) => applyStepEvents(tx, flows, [stepEvent(id!, 'bpjs.register_participant', 'succeeded', { kpj: '19000000301' })]));
   await waitFor(async () => (await gw.db.pool.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]?.w,
     (w) => w === 'Lock', { what: 'the second transaction waiting for the operation\'s lock' });
   await first.query('COMMIT');
@@ -106,7 +88,7 @@ t.test('a batch that registers three farmers, then batches that pay their first 
   const ids = await register(['0401', '0402', '0403']);
   const kpjs = ['19000000401', '19000000402', '19000000403'];
   const registered = await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, ids.flatMap((id, i) => [
-    event(id, 'simluhtan.verify_membership'), event(id, 'ekartutani.lookup_card'), event(id, 'bpjs.register_participant', 'succeeded', { kpj: kpjs[i] }),
+    stepEvent(id, 'simluhtan.verify_membership'), stepEvent(id, 'ekartutani.lookup_card'), stepEvent(id, 'bpjs.register_participant', 'succeeded', { kpj: kpjs[i] }),
   ])));
   t.same(registered.map((o) => o.status).filter((s) => s === 'registered').length, 3, 'each registration ends in the batch');
   const participants = await gw.db.pool.query<{ kpj: string; registration_id: string; has_card: boolean; months_paid: number }>(
@@ -121,7 +103,7 @@ t.test('a batch that registers three farmers, then batches that pay their first 
     t.equal(res.statusCode, 202, res.body);
     return res.json<{ id: string; amount: number }>();
   }));
-  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, contributions.map((c, i) => event(c.id, 'bank.collect_agent_cash', 'succeeded', { bankReference: `REF-${i}`, amount: c.amount }))));
+  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, contributions.map((c, i) => stepEvent(c.id, 'bank.collect_agent_cash', 'succeeded', { bankReference: `REF-${i}`, amount: c.amount }))));
   const thisMonth = todayInSoppeng().slice(0, 7);
   const postings = await gw.db.pool.query<{ input: { kpj: string; periodStart: string; months: number } }>(
     "SELECT payload->'input' AS input FROM outbox WHERE job_name = 'bpjs.post_contribution' ORDER BY payload->'input'->>'kpj'");
@@ -136,7 +118,7 @@ t.test('a batch that registers three farmers, then batches that pay their first 
 
   const [y, m] = thisMonth.split('-').map(Number) as [number, number];
   const next = `${m === 12 ? y + 1 : y}-${String(m === 12 ? 1 : m + 1).padStart(2, '0')}`;
-  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, contributions.map((c, i) => event(c.id, 'bpjs.post_contribution', 'succeeded', {
+  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, contributions.map((c, i) => stepEvent(c.id, 'bpjs.post_contribution', 'succeeded', {
     receipt: `TT000000000${i}`, periodStart: `${thisMonth}-01`, periodEnd: `${next}-01`,
   }))));
   const paid = await gw.db.pool.query<{ kpj: string; months_paid: number; covered_until: string; first: boolean }>(
@@ -155,9 +137,9 @@ t.test('in the events worker, an event the ledger refuses fails alone; the other
   t.teardown(() => events.close());
   // The second's result is not a membership: the flow cannot read it, and its transaction fails.
   const sent = [
-    event(ids[0]!, 'simluhtan.verify_membership'),
-    event(ids[1]!, 'simluhtan.verify_membership', 'succeeded', { farmerGroupId: 'KT-1' }),
-    event(ids[2]!, 'simluhtan.verify_membership'),
+    stepEvent(ids[0]!, 'simluhtan.verify_membership'),
+    stepEvent(ids[1]!, 'simluhtan.verify_membership', 'succeeded', { farmerGroupId: 'KT-1' }),
+    stepEvent(ids[2]!, 'simluhtan.verify_membership'),
   ];
   const jobs = await events.addBulk(sent.map((e) => ({ name: 'step-event', data: e, opts: { ...EVENT_JOB_OPTIONS, attempts: 1, jobId: jobIds.event(e) } })));
 

@@ -1,5 +1,4 @@
-import { Queue } from 'bullmq';
-import { withTransaction, type Pool } from '@sutasoma/ledger';
+import { Queues, withTransaction, type Pool } from '@sutasoma/ledger';
 import { Counter, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 import { recoverStale, type FlowDefinition } from '../flows/engine.ts';
 
@@ -25,9 +24,10 @@ export class Reconciler {
   private running: Promise<unknown> | undefined;
   private readonly recoveries: Counter<string>;
   private readonly waiting: Counter<string>;
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: Queues;
 
   constructor(private readonly opts: ReconcilerOptions) {
+    this.queues = new Queues({ connection: opts.connection, prefix: opts.prefix, logger: opts.logger });
     this.recoveries = new Counter({
       name: 'reconciler_recoveries_total',
       help: 'Operations whose current step was republished because they stopped moving',
@@ -45,21 +45,11 @@ export class Reconciler {
     this.timer.unref();
   }
 
-  private queue(name: string): Queue {
-    let q = this.queues.get(name);
-    if (!q) {
-      q = new Queue(name, { connection: this.opts.connection, prefix: this.opts.prefix });
-      q.on('error', (err) => this.opts.logger.warn({ err: err.message, queue: name }, 'queue error'));
-      this.queues.set(name, q);
-    }
-    return q;
-  }
-
   /** Whether each step's job is still queued, under any of its ids; a Redis error answers "not queued" (republishing is the safe side). */
   private readonly stillQueued = (jobs: readonly { queue: string; jobIds: string[] }[]) => Promise.all(jobs.map(async (j) => {
     // Redis away: BullMQ would wait for it, holding this transaction's row locks all along.
     if (this.opts.connection.status !== 'ready') return false;
-    const states = await Promise.all(j.jobIds.map((id) => this.queue(j.queue).getJobState(id).catch(() => 'unknown')));
+    const states = await Promise.all(j.jobIds.map((id) => this.queues.get(j.queue).getJobState(id).catch(() => 'unknown')));
     return states.some((s) => LIVE_STATES.has(s));
   }));
 
@@ -90,6 +80,6 @@ export class Reconciler {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.queues.close();
   }
 }
