@@ -7,7 +7,7 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { OPENAPI_PATH, renderOpenApi } from '../src/openapi-document.ts';
 
-const app = await buildApp(loadConfig({ ...process.env, DEMO_MODE: 'true' }), { logger: createLogger({ name: 'openapi', level: 'warn' }) });
+const app = await buildApp(loadConfig({ ...process.env, DEMO_MODE: 'true', DEMO_PASSWORD: 'openapi-document-only' }), { logger: createLogger({ name: 'openapi', level: 'warn' }) });
 await app.ready();
 const target = fileURLToPath(new URL(`../../../${OPENAPI_PATH}`, import.meta.url));
 await writeFile(target, renderOpenApi(app));

@@ -92,7 +92,10 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   await app.register(authPlugin, {
     secret, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.TOKEN_TTL_S, maxAgeSeconds: config.TOKEN_MAX_AGE_S,
   });
-  const demoPassword = config.DEMO_MODE ? (config.DEMO_PASSWORD ?? 'sutasoma-demo') : null;
+  const demoPassword = config.DEMO_MODE ? config.DEMO_PASSWORD! : null;
+  if (demoPassword !== null) {
+    logger.warn('DEMO MODE: seeded accounts (demo-agent, demo-supervisor, demo-ops) sign in with DEMO_PASSWORD and get tokens from /v1/auth/token; never run it where real farmers\' data is');
+  }
   if (demoPassword !== null) await app.register(demoAuthRoutes, { password: demoPassword, ttlSeconds: config.TOKEN_TTL_S });
   await app.register(registrationRoutes, {
     pool,

@@ -23,8 +23,14 @@ export const ConfigSchema = z.object({
   DB_POOL_MAX: z.coerce.number().int().min(2).default(20),
   /** Acceptance's own connections (group commit: each commits many commands), apart from background work's. */
   DB_ACCEPT_POOL_MAX: z.coerce.number().int().min(1).default(2),
+  /**
+   * Seeded demo accounts, a token endpoint for them and sign-in forms taking their password: for
+   * `npm start` and tests only. Refused with NODE_ENV=production or an identity provider's key.
+   */
   DEMO_MODE: envFlag,
+  /** The demo accounts' password; required in demo mode (no default: `npm start` gives one). */
   DEMO_PASSWORD: z.string().min(8).optional(),
+  NODE_ENV: z.string().optional(),
   /** HS256 secret for tokens this gateway issues (demo) or accepts. */
   JWT_SECRET: z.string().min(32).optional(),
   /**
@@ -121,6 +127,11 @@ export const ConfigSchema = z.object({
   RECONCILE_AFTER_MS: z.coerce.number().int().positive().default(60_000),
   RECONCILE_EVERY_MS: z.coerce.number().int().positive().default(10_000),
 }).superRefine((c, ctx) => {
+  if (c.DEMO_MODE) {
+    if (c.NODE_ENV === 'production') ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'demo mode is refused with NODE_ENV=production' });
+    if (c.JWT_PUBLIC_KEY) ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'demo mode is refused when an identity provider\'s key (JWT_PUBLIC_KEY) is configured' });
+    if (!c.DEMO_PASSWORD) ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'is required in demo mode' });
+  }
   if (!c.DEMO_MODE && !c.JWT_SECRET && !c.JWT_PUBLIC_KEY) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWT_PUBLIC_KEY is required outside demo mode' });
   }

@@ -50,3 +50,12 @@ t.test('an identity provider\'s key must be a PEM public key of an accepted type
     t.throws(() => loadConfig({ ...base, JWT_PUBLIC_KEY: key }), /JWT_PUBLIC_KEY/, why);
   }
 });
+
+t.test('demo mode is refused where it could meet real users, and has no default password', async (t) => {
+  const demo = { DEMO_MODE: 'true', DEMO_PASSWORD: 'a-demo-password' };
+  t.equal(loadConfig(demo).DEMO_MODE, true, 'on a developer\'s machine, with its password given');
+  const rsa = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  t.throws(() => loadConfig({ ...demo, NODE_ENV: 'production' }), /DEMO_MODE.*NODE_ENV=production/, 'with NODE_ENV=production');
+  t.throws(() => loadConfig({ ...demo, JWT_PUBLIC_KEY: rsa }), /DEMO_MODE.*JWT_PUBLIC_KEY/, 'with the identity provider\'s key configured');
+  t.throws(() => loadConfig({ DEMO_MODE: 'true' }), /DEMO_PASSWORD.*required/, 'without a password of its own');
+});

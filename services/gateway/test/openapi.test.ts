@@ -4,7 +4,7 @@ import t from 'tap';
 import { OPENAPI_PATH, renderOpenApi } from '../src/openapi-document.ts';
 import { startGateway } from './helpers.ts';
 
-const gw = await startGateway(t, { DEMO_MODE: 'true' });
+const gw = await startGateway(t, { DEMO_MODE: 'true', DEMO_PASSWORD: 'sutasoma-demo' });
 
 t.test('the committed OpenAPI document is the one the zod schemas generate (run `npm run openapi` when this fails)', async (t) => {
   const committed = await readFile(fileURLToPath(new URL(`../../../${OPENAPI_PATH}`, import.meta.url)), 'utf8');

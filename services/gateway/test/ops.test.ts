@@ -3,7 +3,7 @@ import { waitFor } from '@sutasoma/testing';
 import { startFlow } from './flow.ts';
 import { openBrowser } from './browser.ts';
 
-const flow = await startFlow(t, { adapterEnv: { RETRY_BASE_MS: '50', RETRY_MAX_MS: '100' }, gatewayEnv: { DEMO_MODE: 'true' } });
+const flow = await startFlow(t, { adapterEnv: { RETRY_BASE_MS: '50', RETRY_MAX_MS: '100' }, gatewayEnv: { DEMO_MODE: 'true', DEMO_PASSWORD: 'sutasoma-demo' } });
 const ops = flow.token('demo-ops');
 const opsGet = (url: string) => flow.get(url, ops);
 const opsPost = (url: string, body: unknown) => flow.post(url, body, { token: ops });

@@ -7,6 +7,13 @@ const chunks: string[] = [];
 const logger = createLogger({ name: 'gateway', level: 'info', destination: { write: (s: string) => { chunks.push(s); } } });
 const gw = await startGateway(t, { DEMO_MODE: 'true', DEMO_PASSWORD: 'sutasoma-demo' }, undefined, { logger });
 
+t.test('demo mode says so at start, loudly', async (t) => {
+  const lines = chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const warning = lines.find((l) => /DEMO MODE/.test(String(l['msg'])));
+  t.ok(warning, 'a line at start names demo mode');
+  t.equal(warning?.['level'], 40, 'at warn');
+});
+
 t.test('a refused sign-in is logged without the name or the password typed', async (t) => {
   const typed = { username: 'besse.hasnah@example.id', password: 'Rahasia-Besse-2026' };
   for (const base of ['/ops', '/review']) {
