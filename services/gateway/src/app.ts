@@ -13,7 +13,8 @@ import { authPlugin } from './plugins/auth.ts';
 import { opsConsole } from './plugins/ops-console.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { reviewPage } from './plugins/review.ts';
-import { demoAuthRoutes } from './routes/auth.ts';
+import { demoAuthRoutes, signOutRoute } from './routes/auth.ts';
+import { TokenDenyList } from './token-deny-list.ts';
 import { claimRoutes } from './routes/claims.ts';
 import { contributionRoutes } from './routes/contributions.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -91,7 +92,9 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : (config.JWT_SECRET ?? randomBytes(32).toString('hex'));
   await app.register(authPlugin, {
     secret, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.TOKEN_TTL_S, maxAgeSeconds: config.TOKEN_MAX_AGE_S,
+    denyList: new TokenDenyList(producerRedis, config.QUEUE_PREFIX, logger, app.metrics),
   });
+  await app.register(signOutRoute);
   const demoPassword = config.DEMO_MODE ? config.DEMO_PASSWORD! : null;
   if (demoPassword !== null) {
     logger.warn('DEMO MODE: seeded accounts (demo-agent, demo-supervisor, demo-ops) sign in with DEMO_PASSWORD and get tokens from /v1/auth/token; never run it where real farmers\' data is');

@@ -4,11 +4,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, Principal, type Role } from '@sutasoma/contracts';
 import { problems } from '@sutasoma/service-kit';
 import { publicKeyAlgorithm } from '../token-keys.ts';
+import type { TokenDenyList } from '../token-deny-list.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     requireRole: (...roles: Role[]) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** The principal of a token (bearer or session cookie); a 401 problem when it is refused or signed out. */
+    verifyToken: (token: string) => Promise<Principal>;
+    /** Signs a token out: refused by every replica from now until its `exp`. */
+    revokeToken: (token: string) => Promise<void>;
   }
   interface FastifyRequest {
     principal: Principal;
@@ -23,6 +28,7 @@ export interface AuthOptions {
   ttlSeconds: number;
   /** The longest a token is accepted after it was issued, whatever its `exp` says. */
   maxAgeSeconds: number;
+  denyList: TokenDenyList;
 }
 
 /**
@@ -43,17 +49,30 @@ export const authPlugin = fp<AuthOptions>(async (app, opts) => {
   });
   app.decorateRequest('principal', null as unknown as Principal);
 
-  app.decorate('authenticate', async (request: FastifyRequest) => {
-    if (!request.headers.authorization) throw problems.unauthorized();
+  app.decorate('verifyToken', async (token: string) => {
     let claims: unknown;
     try {
-      claims = await request.jwtVerify();
+      claims = app.jwt.verify(token);
     } catch (err) {
       throw problems.unauthorized(`The bearer token was refused: ${(err as Error).message}`);
     }
     const principal = Principal.safeParse(claims);
     if (!principal.success) throw problems.unauthorized('The bearer token lacks a subject, role or village list.');
-    request.principal = principal.data;
+    if (await opts.denyList.revoked(token)) throw problems.unauthorized('The token was signed out: sign in again.');
+    return principal.data;
+  });
+
+  app.decorate('revokeToken', async (token: string) => {
+    const claims = app.jwt.decode<{ exp?: unknown }>(token);
+    if (claims && typeof claims.exp === 'number') await opts.denyList.revoke(token, claims.exp);
+  });
+
+  app.decorate('authenticate', async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    if (!header) throw problems.unauthorized();
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!token) throw problems.unauthorized('The Authorization header must be `Bearer <token>`.');
+    request.principal = await app.verifyToken(token);
   });
 
   app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest, reply: FastifyReply) => {

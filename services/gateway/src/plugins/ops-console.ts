@@ -56,7 +56,7 @@ export async function opsConsole(app: ServiceApp, opts: OpsConsoleOptions) {
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const header = request.headers.authorization?.replace(/^Bearer\s+/i, '');
-      const principal = verified(header) ?? verified(request.cookies[COOKIE]);
+      const principal = (await verified(header)) ?? (await verified(request.cookies[COOKIE]));
       if (principal) return;
       if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
         return reply.redirect('/ops/login', 303);

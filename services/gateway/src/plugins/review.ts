@@ -72,7 +72,7 @@ export async function reviewPage(app: ServiceApp, opts: ReviewPageOptions) {
   });
 
   app.get('/review', { schema: { hide: true } }, async (request, reply) => {
-    const principal = session(request.cookies[REVIEW_COOKIE]);
+    const principal = await session(request.cookies[REVIEW_COOKIE]);
     if (!principal) return reply.redirect('/review/login', 303);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderReviewPage(principal.sub));
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { Principal } from '@sutasoma/contracts';
@@ -27,20 +28,16 @@ export interface SignInOptions {
 /**
  * A sign-in form for people, for a page behind a role: it checks the demo credentials or a token,
  * and puts the token in an HttpOnly, SameSite=Strict cookie. Returns how to read the principal of
- * a token (the cookie's or a bearer's), or null when it is not one of the roles.
+ * a token (the cookie's or a bearer's), or null when it is refused, signed out or not one of the roles.
  */
-export async function signInRoutes(app: ServiceApp, opts: SignInOptions): Promise<(token: string | undefined) => Principal | null> {
+export async function signInRoutes(app: ServiceApp, opts: SignInOptions): Promise<(token: string | undefined) => Promise<Principal | null>> {
   if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
 
-  const session = (token: string | undefined): Principal | null => {
+  const session = async (token: string | undefined): Promise<Principal | null> => {
     if (!token) return null;
-    try {
-      const p = Principal.safeParse(app.jwt.verify(token));
-      return p.success && opts.roles.includes(p.data.role) ? p.data : null;
-    } catch {
-      return null;
-    }
+    const principal = await app.verifyToken(token).catch(() => null);
+    return principal && opts.roles.includes(principal.role) ? principal : null;
   };
   const demo = opts.demoPassword !== null;
 
@@ -51,9 +48,9 @@ export async function signInRoutes(app: ServiceApp, opts: SignInOptions): Promis
     let token: string | undefined = form['token'];
     if (opts.demoPassword !== null && form['username']) {
       const claims = demoClaims(form['username'], form['password'] ?? '', opts.demoPassword);
-      token = claims ? app.jwt.sign(claims, { expiresIn: opts.ttlSeconds }) : undefined;
+      token = claims ? app.jwt.sign(claims, { expiresIn: opts.ttlSeconds, jti: randomUUID() }) : undefined;
     }
-    const principal = session(token);
+    const principal = await session(token);
     if (!principal) {
       // Who tried is not written: a username typed into the password field would land in the log.
       request.log.warn({ ip: request.ip }, `${opts.what} sign-in refused`);
@@ -64,7 +61,10 @@ export async function signInRoutes(app: ServiceApp, opts: SignInOptions): Promis
     return reply.redirect(opts.landing, 303);
   });
 
-  app.post(`${opts.base}/logout`, { schema: { hide: true } }, async (_request, reply) => {
+  app.post(`${opts.base}/logout`, { schema: { hide: true } }, async (request, reply) => {
+    // Signed out for good: the cookie's token is refused from now on, even if someone kept a copy.
+    const token = request.cookies[opts.cookie];
+    if (token) await app.revokeToken(token);
     reply.clearCookie(opts.cookie, { path: opts.cookiePath });
     return reply.redirect(`${opts.base}/login`, 303);
   });

@@ -45,13 +45,7 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const cookie = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[REVIEW_COOKIE];
       if (request.headers.authorization || !cookie) return bearer(request, reply);
-      let principal: Principal | null = null;
-      try {
-        const p = Principal.safeParse(app.jwt.verify(cookie));
-        principal = p.success ? p.data : null;
-      } catch {
-        principal = null;
-      }
+      const principal = await app.verifyToken(cookie).catch(() => null);
       if (!principal) throw problems.unauthorized('The review session has expired: sign in again at /review/login.');
       if (!roles.includes(principal.role)) throw problems.forbidden(`This needs one of the roles ${roles.join(', ')}.`, ErrorCode.forbidden);
       request.principal = principal;
