@@ -3,7 +3,7 @@
 // (quick when nothing changed), then runs the gateway (which migrates), the six adapters and the
 // partner simulator in demo mode, each as compiled JavaScript. Ctrl-C stops them all.
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bootstrap } from './bootstrap.mjs';
@@ -59,12 +59,14 @@ const demoCredentials = {
   HOSPITAL_CLIENT_SECRET: 'sim-hospital-secret',
   HOSPITAL_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-hospital-webhook-secret-32-bytes').toString('base64')}`,
 };
+// The gateway signs every step job and the adapters run none without it: a secret for this run only.
+demoCredentials.JOB_SIGNING_SECRETS = randomBytes(32).toString('base64url');
 // A SNAP client key pair made for this run only: the bank adapter signs, the simulated bank verifies.
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 demoCredentials.BANK_PRIVATE_KEY = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const services = [
   { name: 'partner-sim', port: 9090, env: { SIM_BANK_CLIENT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString() } },
-  { name: 'gateway', port: 8080, env: { DEMO_MODE: 'true', DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? 'sutasoma-demo' } },
+  { name: 'gateway', port: 8080, env: { JOB_SIGNING_SECRETS: demoCredentials.JOB_SIGNING_SECRETS, DEMO_MODE: 'true', DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? 'sutasoma-demo' } },
   ...['simluhtan', 'ekartutani', 'bpjs', 'plkk', 'bank', 'hospital'].map((s, i) => ({
     name: `${s}-adapter`, port: 8081 + i, env: { ...demoCredentials, PARTNER_BASE_URL: `${SIM}/${s}` },
   })),

@@ -76,7 +76,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const gateway = await startServiceProcess({
     service: 'gateway',
     env: {
-      ...common, DATABASE_URL: db.databaseUrl, DB_SCHEMA: db.schema, JWT_SECRET: jwtSecret,
+      ...common, DATABASE_URL: db.databaseUrl, DB_SCHEMA: db.schema, JWT_SECRET: jwtSecret, JOB_SIGNING_SECRETS: SIM_CREDENTIALS.JOB_SIGNING_SECRETS,
       ADAPTER_URLS: Object.entries(adapters).map(([s, p]) => `${s}=${p!.url}`).join(','), ...opts.gatewayEnv,
     },
     nodeArgs,

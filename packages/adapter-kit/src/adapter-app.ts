@@ -73,6 +73,7 @@ export async function buildAdapterApp(def: AdapterDefinition, deps: AdapterDeps 
     lockDurationMs: config.WORKER_LOCK_MS,
     metrics: app.metrics,
     handOverMs: config.WEBHOOK_HANDOVER_MS,
+    jobSecrets: config.JOB_SIGNING_SECRETS,
   });
   app.decorate('partner', client);
   app.decorate('stepWorker', worker);

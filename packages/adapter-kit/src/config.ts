@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv } from '@sutasoma/service-kit';
+import { JobSigningSecrets, commonEnv } from '@sutasoma/service-kit';
 
 /** The env keys every adapter reads, with the port and partner URL it uses by default. */
 export function adapterEnv(defaults: { port: number; partnerBaseUrl: string }) {
@@ -19,6 +19,8 @@ export function adapterEnv(defaults: { port: number; partnerBaseUrl: string }) {
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(32),
     WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
     /** A partner's notification is acknowledged once the gateway applied it, waiting at most this long (else 503, the partner retries); 0 does not wait. */
+    /** The gateway's job-signing secrets (comma-separated): a step job without their HMAC is not run. */
+    JOB_SIGNING_SECRETS: JobSigningSecrets,
     WEBHOOK_HANDOVER_MS: z.coerce.number().int().min(0).default(5_000),
   };
 }

@@ -6,7 +6,7 @@ import {
 } from '@sutasoma/contracts';
 import { HandOver } from './hand-over.ts';
 import { PartnerError, backoffDelay, type PartnerClient, type RetryPolicy } from '@sutasoma/partner-client';
-import { Counter, Histogram, createRedis, lazyChild, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
+import { Counter, Histogram, createRedis, lazyChild, verifyJob, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 
 export type StepResult =
   | { outcome: 'succeeded'; result: Record<string, unknown> }
@@ -41,6 +41,8 @@ export interface StepWorkerOptions {
   metrics: Registry;
   /** How long handOverEvent waits for the gateway to apply an event; 0 does not wait. */
   handOverMs: number;
+  /** The gateway's job-signing secrets: a job not signed with one of them is refused unrun. */
+  jobSecrets: readonly string[];
 }
 
 /**
@@ -98,7 +100,15 @@ export class StepWorker {
   }
 
   private async process(job: Job, _token?: string): Promise<unknown> {
-    const parsed = StepJob.safeParse(job.data);
+    const signed = verifyJob(job.data, this.opts.jobSecrets);
+    if (!signed) {
+      // Not the gateway's: planted in Redis, or altered there. Nothing is sent to the partner and no
+      // event goes to the gateway (the ledger ordered nothing); the job stays failed for an operator.
+      this.jobsTotal.inc({ system: this.opts.system, step: String(job.name), outcome: 'refused', code: PartnerErrorCode.unsignedJob });
+      this.opts.logger.error({ jobId: job.id, name: job.name }, 'step job refused: not signed by the gateway');
+      throw new UnrecoverableError(PartnerErrorCode.unsignedJob);
+    }
+    const parsed = StepJob.safeParse(signed);
     if (!parsed.success) {
       this.opts.logger.error({ jobId: job.id, issues: parsed.error.issues.length }, 'unreadable step job');
       throw new UnrecoverableError(PartnerErrorCode.badPayload);

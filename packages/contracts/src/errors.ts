@@ -35,6 +35,8 @@ export const PartnerErrorCode = {
   badResponse: 'PARTNER_BAD_RESPONSE',
   breakerOpen: 'BREAKER_OPEN',
   badPayload: 'BAD_JOB_PAYLOAD',
+  /** A job without the gateway's signature (planted or altered in Redis): refused, never run. */
+  unsignedJob: 'UNSIGNED_JOB',
   /** The adapter's own failure, not the partner's (its Redis away mid-step): retried like a timeout. */
   adapterError: 'ADAPTER_ERROR',
 } as const;

@@ -37,6 +37,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Safety-net poll when no notification arrives; default 1000 ms. */
   pollIntervalMs?: number;
+  /** The job data published for a message (the gateway signs step jobs); default its payload. */
+  publishAs?: (message: OutboxMessage) => unknown;
   /** Called with the rows published, after the transaction commits. */
   onPublished?: (messages: OutboxMessage[]) => void;
 }
@@ -109,7 +111,7 @@ export class OutboxRelay {
       // Published before the delete commits: a crash in between publishes again, and the job ids make that harmless.
       await Promise.all([...byQueue].map(([name, items]) => this.queues.get(name).addBulk(items.map((r) => ({
         name: r.job_name,
-        data: r.payload,
+        data: this.opts.publishAs ? this.opts.publishAs({ queue: r.queue, name: r.job_name, jobId: r.job_id, payload: r.payload }) : r.payload,
         opts: { ...this.opts.jobOptions(name), jobId: r.job_id },
       }))).catch((err: unknown) => {
         // A queue whose start failed with Redis away stays failed: made afresh on the next drain.

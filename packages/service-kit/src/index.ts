@@ -6,3 +6,4 @@ export { buildService, type ServiceApp, type ServiceOptions, type ReadinessCheck
 export { createRegistry, Counter, Gauge, Histogram, Registry } from './metrics.ts';
 export { runService, startMain, type RunOptions } from './run.ts';
 export { createRedis, pingRedis, Redis } from './redis.ts';
+export { JobSigningSecrets, signJob, verifyJob } from './job-signature.ts';

@@ -25,6 +25,11 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** Each value 'ok' when ready; anything else makes /ready answer 503. */
   readiness?: ReadinessCheck;
+  /**
+   * Proxies whose X-Forwarded-For/-Proto/-Host are believed (Fastify's trustProxy: true, or their
+   * addresses/CIDRs, comma-separated): behind one, `request.protocol` and `request.ip` are the client's.
+   */
+  trustProxy?: boolean | string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -34,6 +39,7 @@ export async function buildService(opts: ServiceOptions): Promise<ServiceApp> {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    trustProxy: opts.trustProxy ?? false,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS, StepJob, jobIds, stepEventsStreamKey, type StepEvent, type StepName } from '@sutasoma/contracts';
+import { signJob } from '@sutasoma/service-kit';
+import { SIM_CREDENTIALS } from './system.ts';
 import type { TestPrefix } from './redis.ts';
 import { waitFor } from './wait.ts';
 
@@ -20,12 +22,12 @@ export function stepDriver(queues: TestPrefix, system: string, opts: { timeoutMs
     [...await streamed(), ...(await events.getJobs(['waiting', 'delayed', 'completed', 'active', 'failed'])).map((j) => j.data as StepEvent)]
       .filter((e) => e.operationId === operationId && e.step === step)
       .sort((a, b) => a.replay - b.replay || a.attempt - b.attempt || a.at.localeCompare(b.at));
-  /** Adds the step without waiting (replay n keeps the idempotency key, as an operator's replay does); returns its operationId. */
+  /** Adds the step, signed as the gateway signs it, without waiting (replay n keeps the idempotency key, as an operator's replay does); returns its operationId. */
   const add = async (step: StepName, input: Record<string, unknown>, o: StepOptions = {}) => {
     const operationId = o.operationId ?? randomUUID();
     const replay = o.replay ?? 0;
     const job = StepJob.parse({ operationId, correlationId: `req-${operationId.slice(0, 8)}`, step, idempotencyKey: `${operationId}:${step}`, input, replay });
-    await jobs.add(step, job, { ...STEP_JOB_OPTIONS, jobId: jobIds.step(operationId, step, replay) });
+    await jobs.add(step, signJob(job, [SIM_CREDENTIALS.JOB_SIGNING_SECRETS]), { ...STEP_JOB_OPTIONS, jobId: jobIds.step(operationId, step, replay) });
     return operationId;
   };
 

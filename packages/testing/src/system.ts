@@ -19,6 +19,8 @@ export const SIM_CREDENTIALS = {
   HOSPITAL_CLIENT_ID: 'sutasoma',
   HOSPITAL_CLIENT_SECRET: 'sim-hospital-secret',
   HOSPITAL_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-hospital-webhook-secret-32-bytes').toString('base64')}`,
+  // The gateway signs every step job with it, the adapters run none without it (tests' own value).
+  JOB_SIGNING_SECRETS: 'test-job-signing-secret-0123456789abcdef',
 };
 
 /** A fresh SNAP client key pair: the adapter signs with the private key, the simulated bank verifies. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS } from '@sutasoma/contracts';
 import { Acceptor, OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
-import { Counter, buildService, createLogger, createRedis, pingRedis, type Logger, type ServiceApp } from '@sutasoma/service-kit';
+import { Counter, buildService, createLogger, createRedis, pingRedis, signJob, type Logger, type ServiceApp } from '@sutasoma/service-kit';
 import { claimRules, contributionRules, feeRules, type Config } from './config.ts';
 import { buildFlows } from './flows/index.ts';
 import { registerQueueMetrics } from './jobs/queue-metrics.ts';
@@ -10,6 +10,7 @@ import { createIntakeWorker } from './jobs/intake.ts';
 import { createMonthlySnapshotJobs } from './jobs/monthly-snapshot.ts';
 import { StepEventStream, createStepEventWorker, stepEventApplier } from './jobs/step-events.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { securityHeaders } from './plugins/browser-guard.ts';
 import { opsConsole } from './plugins/ops-console.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { reviewPage } from './plugins/review.ts';
@@ -46,6 +47,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     name: 'gateway',
     logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
     readiness: async () => ({ postgres: await pingDb(pool), redis: await pingRedis(producerRedis) }),
   });
 
@@ -59,6 +61,8 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     logger,
     pollIntervalMs: config.RELAY_POLL_MS,
     jobOptions: (queue) => (queue === GATEWAY_EVENTS_QUEUE ? EVENT_JOB_OPTIONS : STEP_JOB_OPTIONS),
+    // Adapters run only the jobs the gateway signed: one planted in Redis moves no money.
+    publishAs: (m) => (m.queue === GATEWAY_EVENTS_QUEUE ? m.payload : signJob(m.payload, config.JOB_SIGNING_SECRETS)),
     onPublished: (messages) => { for (const m of messages) published.inc({ queue: m.queue }); },
   });
   const kick = () => void relay.kick();
@@ -88,6 +92,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     reviewTime: config.REVIEW_TIME, directoryRefreshTime: config.DIRECTORY_REFRESH_TIME, lapseAfterMonths: config.LAPSE_AFTER_MONTHS, logger,
   });
 
+  await securityHeaders(app);
   await registerOpenApi(app);
   const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : (config.JWT_SECRET ?? randomBytes(32).toString('hex'));
   await app.register(authPlugin, {
@@ -111,9 +116,9 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   await app.register(claimRoutes, { pool, acceptor, rules: claims, onAccepted: kick });
   await app.register(participantRoutes, { pool, rules: contributionRules(config) });
   await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, adapterTimeoutMs: config.ADAPTER_PROBE_TIMEOUT_MS, onReplayed: kick });
-  await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S });
-  await app.register(reportRoutes, { pool, rules: contributionRules(config), weights: config.RANKING_WEIGHTS, followUpDays: config.FOLLOW_UP_DAYS });
-  await reviewPage(app, { demoPassword, ttlSeconds: config.TOKEN_TTL_S });
+  await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S, publicUrl: config.PUBLIC_URL });
+  await app.register(reportRoutes, { pool, rules: contributionRules(config), weights: config.RANKING_WEIGHTS, followUpDays: config.FOLLOW_UP_DAYS, publicUrl: config.PUBLIC_URL });
+  await reviewPage(app, { demoPassword, ttlSeconds: config.TOKEN_TTL_S, publicUrl: config.PUBLIC_URL });
 
   app.addHook('onReady', async () => {
     await relay.start();

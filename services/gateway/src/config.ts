@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { publicKeyAlgorithm } from './token-keys.ts';
-import { commonEnv, envFlag, parseConfig } from '@sutasoma/service-kit';
+import { JobSigningSecrets, commonEnv, envFlag, parseConfig } from '@sutasoma/service-kit';
 import type { ClaimRules } from './flows/claim-rules.ts';
 import { parseWeights } from './reports/ranking.ts';
 
@@ -17,7 +17,13 @@ export const ConfigSchema = z.object({
   ...commonEnv,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('127.0.0.1'),
+  /** Where people reach the gateway (https in production): browsers' writes must come from this origin. */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * The reverse proxy in front (Fastify's trustProxy): `true`, or its addresses/CIDRs, comma-separated.
+   * Set it behind TLS termination so cookies are Secure and addresses are clients'.
+   */
+  TRUST_PROXY: z.string().optional().transform((v): boolean | string => (v === undefined || v === '' || v === 'false' ? false : v === 'true' ? true : v)),
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/sutasoma'),
   DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('public'),
   DB_POOL_MAX: z.coerce.number().int().min(2).default(20),
@@ -39,6 +45,11 @@ export const ConfigSchema = z.object({
    */
   JWT_PUBLIC_KEY: z.string().optional().refine((k) => k === undefined || publicKeyAlgorithm(k) !== null,
     'must be a PEM public key (-----BEGIN PUBLIC KEY-----) of RSA, RSA-PSS, P-256 or Ed25519'),
+  /**
+   * Secrets (32+ characters each, comma-separated; the first signs) of the HMAC on every step job the
+   * gateway gives the adapters: they run no job without it. Shared with every adapter.
+   */
+  JOB_SIGNING_SECRETS: JobSigningSecrets,
   JWT_ISSUER: z.string().default('sutasoma'),
   /** The audience every token must name (`aud`): tokens issued for another service are refused. */
   JWT_AUDIENCE: z.string().min(1).default('sutasoma-gateway'),

@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { StepEvent, type StepName, type StepOutcome } from '@sutasoma/contracts';
-import { createTestPrefix, createTestSchema, testRedisUrl, type TestPrefix, type TestSchema } from '@sutasoma/testing';
+import { SIM_CREDENTIALS, createTestPrefix, createTestSchema, testRedisUrl, type TestPrefix, type TestSchema } from '@sutasoma/testing';
 import type { ServiceApp } from '@sutasoma/service-kit';
 import { buildApp, type GatewayDeps } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -25,6 +25,7 @@ export async function startGateway(t: Test, env: Record<string, string> = {}, qu
     REDIS_URL: testRedisUrl(),
     QUEUE_PREFIX: queues.prefix,
     JWT_SECRET: TEST_JWT_SECRET,
+    JOB_SIGNING_SECRETS: SIM_CREDENTIALS.JOB_SIGNING_SECRETS,
     LOG_LEVEL: 'warn',
     RELAY_POLL_MS: '200',
     // No adapter of `npm start` (ports 8081-8086) is ever asked anything: flows give their own.

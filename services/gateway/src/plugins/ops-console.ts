@@ -13,6 +13,7 @@ export interface OpsConsoleOptions {
   /** Demo mode: the login form takes the demo accounts' names and password. */
   demoPassword: string | null;
   ttlSeconds: number;
+  publicUrl: string | undefined;
 }
 
 const COOKIE = 'sutasoma_ops';
@@ -38,7 +39,7 @@ input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padd
 export async function opsConsole(app: ServiceApp, opts: OpsConsoleOptions) {
   const verified = await signInRoutes(app, {
     base: '/ops', cookie: COOKIE, cookiePath: '/ops', landing: BASE, roles: ['ops'], demoPassword: opts.demoPassword, ttlSeconds: opts.ttlSeconds,
-    loginPage, refusal: 'Wrong credentials, or not an operations account.', what: 'ops console',
+    loginPage, refusal: 'Wrong credentials, or not an operations account.', what: 'ops console', publicUrl: opts.publicUrl,
   });
 
   const queues = ALL_QUEUES.map((name) => new Queue(name, { connection: opts.connection, prefix: opts.prefix }));

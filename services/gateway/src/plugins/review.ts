@@ -10,6 +10,7 @@ export interface ReviewPageOptions {
   /** Demo mode: the login form takes the demo accounts' names and password. */
   demoPassword: string | null;
   ttlSeconds: number;
+  publicUrl: string | undefined;
 }
 
 const PUBLIC = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -62,7 +63,7 @@ export async function reviewPage(app: ServiceApp, opts: ReviewPageOptions) {
 
   const session = await signInRoutes(app, {
     base: '/review', cookie: REVIEW_COOKIE, cookiePath: '/', landing: '/review', roles: ['supervisor', 'ops'],
-    demoPassword: opts.demoPassword, ttlSeconds: opts.ttlSeconds, loginPage, refusal: 'Wrong credentials, or not a supervisor account.', what: 'review',
+    demoPassword: opts.demoPassword, ttlSeconds: opts.ttlSeconds, loginPage, refusal: 'Wrong credentials, or not a supervisor account.', what: 'review', publicUrl: opts.publicUrl,
   });
 
   app.get<{ Params: { name: string } }>('/review/assets/:name', { schema: { hide: true } }, async (request, reply) => {

@@ -4,6 +4,7 @@ import fastifyFormbody from '@fastify/formbody';
 import { Principal } from '@sutasoma/contracts';
 import type { ServiceApp } from '@sutasoma/service-kit';
 import { demoClaims } from '../demo-accounts.ts';
+import { sameOrigin } from './browser-guard.ts';
 
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -23,6 +24,8 @@ export interface SignInOptions {
   refusal: string;
   /** Names the page in log lines. */
   what: string;
+  /** The forms must be posted from this origin (else the request's own). */
+  publicUrl: string | undefined;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function signInRoutes(app: ServiceApp, opts: SignInOptions): Promis
   app.get(`${opts.base}/login`, { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(opts.loginPage(demo)));
 
   app.post(`${opts.base}/login`, { schema: { hide: true } }, async (request, reply) => {
+    sameOrigin(request, opts.publicUrl, false);
     const form = (request.body ?? {}) as Record<string, string | undefined>;
     let token: string | undefined = form['token'];
     if (opts.demoPassword !== null && form['username']) {
@@ -62,6 +66,7 @@ export async function signInRoutes(app: ServiceApp, opts: SignInOptions): Promis
   });
 
   app.post(`${opts.base}/logout`, { schema: { hide: true } }, async (request, reply) => {
+    sameOrigin(request, opts.publicUrl, false);
     // Signed out for good: the cookie's token is refused from now on, even if someone kept a copy.
     const token = request.cookies[opts.cookie];
     if (token) await app.revokeToken(token);

@@ -6,7 +6,8 @@ import {
   type ContributionRules, type RankingWeights, type ReportFigures, type ReportLevel, type Role,
 } from '@sutasoma/contracts';
 import type { Pool } from '@sutasoma/ledger';
-import { problems, type ServiceApp } from '@sutasoma/service-kit';
+import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
+import { sameOrigin } from '../plugins/browser-guard.ts';
 import { coverageState, lastDayOf, monthIndex, monthOf } from '../coverage.ts';
 import { reportCsv } from '../reports/csv.ts';
 import { previousPeriod } from '../reports/figures.ts';
@@ -18,6 +19,8 @@ export interface ReportRoutesOptions {
   rules: ContributionRules;
   weights: RankingWeights;
   followUpDays: number;
+  /** Browsers' writes with the review cookie must come from this origin (else the request's own). */
+  publicUrl?: string;
 }
 
 /** The review page's session cookie: a supervisor's (or operator's) token, HttpOnly, SameSite=Strict. */
@@ -45,6 +48,13 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const cookie = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[REVIEW_COOKIE];
       if (request.headers.authorization || !cookie) return bearer(request, reply);
+      if (request.method !== 'GET') {
+        // A cookie goes wherever the browser is sent: a write with it must be the page's own JSON call.
+        sameOrigin(request, opts.publicUrl, true);
+        if (!(request.headers['content-type'] ?? '').startsWith('application/json')) {
+          throw new AppError(415, ErrorCode.unsupportedMediaType, 'Unsupported media type', { detail: 'A write with the review session must send application/json.' });
+        }
+      }
       const principal = await app.verifyToken(cookie).catch(() => null);
       if (!principal) throw problems.unauthorized('The review session has expired: sign in again at /review/login.');
       if (!roles.includes(principal.role)) throw problems.forbidden(`This needs one of the roles ${roles.join(', ')}.`, ErrorCode.forbidden);
