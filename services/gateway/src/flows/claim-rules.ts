@@ -1,4 +1,4 @@
-import type { ClaimAmounts, ClaimStatus, StepName } from '@sutasoma/contracts';
+import type { BankAccount, ClaimAmounts, ClaimStatus, HolderCheck, StepName } from '@sutasoma/contracts';
 import { succeeded, type StepRow } from './engine.ts';
 
 /** The benefit and deadline rules of claims: configuration (see config.ts), never code. */
@@ -63,4 +63,23 @@ export function claimStatus(steps: readonly StepRow[], milestones: readonly (rea
   if (steps.every((s) => s.state === 'succeeded')) return 'paid';
   for (let i = milestones.length - 1; i >= 0; i--) if (succeeded(steps, milestones[i]![0])) return milestones[i]![1];
   return 'reported';
+}
+
+/** A supervisor's approval of a payout account the bank holds under another name (ops_audit `auditId`). */
+export interface PayoutApproval {
+  bankCode: string;
+  accountNo: string;
+  approvedBy: string;
+  auditId: number;
+  at: string;
+}
+
+/**
+ * Whom the bank adapter checks the payout account's holder against: the person to be paid (the
+ * registered farmer, the heir BPJS approved), or the supervisor's approval of exactly this account.
+ */
+export function holderCheck(account: BankAccount, person: string, approval: PayoutApproval | undefined): HolderCheck {
+  return approval && approval.accountNo === account.accountNo && approval.bankCode === account.bankCode
+    ? { by: 'supervisor', approvedBy: approval.approvedBy, auditId: approval.auditId }
+    : { by: 'name', name: person };
 }
