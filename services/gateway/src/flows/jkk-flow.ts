@@ -169,7 +169,8 @@ function jkkInput(op: OperationRow, step: StepName, farmerName: string | undefin
 export function buildJkkFlow(rules: ClaimRules): FlowDefinition {
   return {
     kind: JKK_KIND,
-    terminal: ['rejected', 'failed', 'paid'] satisfies ClaimStatus[],
+    // account_unverified waits for a supervisor (POST /v1/claims/{id}/payout-account), as failed waits for an operator.
+    terminal: ['rejected', 'failed', 'paid', 'account_unverified'] satisfies ClaimStatus[],
 
     // The lost-income benefit to an account the agent gave is checked against the farmer's registered name.
     inputs: async (tx, items) => {

@@ -58,7 +58,8 @@ export function newJkmClaim(c: { agentId: string; villageCode: string; correlati
 export function buildJkmFlow(): FlowDefinition {
   return {
     kind: JKM_KIND,
-    terminal: ['rejected', 'failed', 'paid'] satisfies ClaimStatus[],
+    // account_unverified waits for a supervisor (POST /v1/claims/{id}/payout-account), as failed waits for an operator.
+    terminal: ['rejected', 'failed', 'paid', 'account_unverified'] satisfies ClaimStatus[],
 
     inputs: eachInput((op, step) => {
       const o = op.request as unknown as JkmOrder;
