@@ -136,6 +136,31 @@ export const TransferInput = z.object({
   /** Shown on the statement: claim id and what the money is for. */
   remark: z.string().max(100),
 });
+/**
+ * Who must hold the account of a payout an agent gave (bank.pay_benefit: the farmer; bank.pay_heir: the
+ * heir BPJS approved): the bank adapter asks the bank (SNAP account inquiry) and pays only when the
+ * bank's holder is that person (`name`), or when a supervisor approved this account after a mismatch
+ * (`supervisor`, recorded in ops_audit under `auditId`). The name the agent typed for the account
+ * (`beneficiary.holderName`) is never what is checked: it proves nothing.
+ */
+export const HolderCheck = z.discriminatedUnion('by', [
+  z.object({ by: z.literal('name'), name: z.string().trim().min(2).max(100) }),
+  z.object({ by: z.literal('supervisor'), approvedBy: z.string().min(1), auditId: z.number().int().positive() }),
+]);
+export type HolderCheck = z.infer<typeof HolderCheck>;
+export const VerifiedTransferInput = TransferInput.extend({ holder: HolderCheck });
+
+/**
+ * Why a payout to an account an agent gave is not made: the bank knows no such account, or holds it
+ * under another name. Either stops the claim at `account_unverified` for a supervisor's decision;
+ * a supervisor who refuses the account ends the claim `rejected` with `payoutAccountRejected`.
+ */
+export const PayoutAccountReason = {
+  accountInvalid: 'beneficiary_account_invalid',
+  nameMismatch: 'account_name_mismatch',
+  payoutAccountRejected: 'payout_account_rejected',
+} as const;
+
 /** ekartutani.credit_card: credits the account behind the farmer's card. */
 export const CardCreditInput = z.object({ nik: Nik, amount: z.number().int().positive(), remark: z.string().max(100) });
 
@@ -149,9 +174,9 @@ export const CLAIM_STEP_INPUTS = {
   'bpjs.submit_claim': SubmitClaimInput,
   'bpjs.await_decision': z.object({}),
   'bank.pay_hospital': TransferInput,
-  'bank.pay_benefit': TransferInput,
+  'bank.pay_benefit': VerifiedTransferInput,
   'ekartutani.credit_card': CardCreditInput,
-  'bank.pay_heir': TransferInput,
+  'bank.pay_heir': VerifiedTransferInput,
 } as const;
 
 /** Reasons a claim ends `rejected`. */

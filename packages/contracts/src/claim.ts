@@ -9,8 +9,9 @@ import { todayInSoppeng } from './time.ts';
  * agent may report first (both reports become one case), and a death (JKM) claim.
  */
 export const ClaimStatus = z.enum([
-  'reported', 'coverage_confirmed', 'guaranteed', 'in_treatment', 'submitted', 'approved', 'rejected', 'paid', 'failed',
-]);
+  'reported', 'coverage_confirmed', 'guaranteed', 'in_treatment', 'submitted', 'approved', 'account_unverified', 'rejected', 'paid', 'failed',
+]).describe('account_unverified: BPJS approved, but the bank holds the payout account under another name than the farmer\'s or heir\'s '
+  + '(reason account_name_mismatch) or knows no such account (beneficiary_account_invalid); nothing is paid until a supervisor decides');
 export type ClaimStatus = z.infer<typeof ClaimStatus>;
 export const TERMINAL_CLAIM_STATUSES: readonly ClaimStatus[] = ['rejected', 'paid', 'failed'];
 export const ClaimType = z.enum(['jkk', 'jkm']);
@@ -121,6 +122,25 @@ export const ClaimList = z.object({
   kpj: z.string(),
   items: z.array(Claim.pick({ id: true, type: true, status: true, eventDate: true, reason: true, createdAt: true, updatedAt: true })),
 }).meta({ id: 'ClaimList' });
+
+/**
+ * A supervisor's (or operator's) decision on a claim stopped at `account_unverified`: `approve` pays the
+ * account the agent gave anyway (the bank's name check is waived for that one account), `reject` ends
+ * the claim `rejected` (`payout_account_rejected`): BPJS's approval stands with BPJS, and the agent
+ * files again with the farmer's or heir's own account. Either is recorded in ops_audit with who and why.
+ */
+export const PayoutAccountDecision = z.object({
+  decision: z.enum(['approve', 'reject']),
+  reason: z.string().trim().min(3).max(500).describe('why: kept in the audit trail (ops_audit), e.g. how the holder was confirmed'),
+}).strict().meta({ id: 'PayoutAccountDecision' });
+export type PayoutAccountDecision = z.infer<typeof PayoutAccountDecision>;
+
+export const PayoutAccountDecided = z.object({
+  id: z.uuid(),
+  decision: PayoutAccountDecision.shape.decision,
+  status: ClaimStatus.describe('approve: the payout is running again (approved); reject: rejected'),
+  auditId: z.number().int().describe('the ops_audit row of this decision'),
+}).meta({ id: 'PayoutAccountDecided' });
 
 /** A notification a partner sent on its own, as operators see it. */
 export const IntakeEventView = z.object({

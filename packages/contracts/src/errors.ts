@@ -19,6 +19,7 @@ export const ErrorCode = {
   claimExists: 'claim_exists',
   claimWindowPassed: 'claim_window_passed',
   payoutAccountRequired: 'payout_account_required',
+  noPayoutDecisionPending: 'no_payout_decision_pending',
   invalidCredentials: 'invalid_credentials',
   internal: 'internal_error',
   unavailable: 'service_unavailable',

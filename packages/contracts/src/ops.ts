@@ -59,7 +59,7 @@ export type JobActionResult = z.infer<typeof JobActionResult>;
 
 export const TimelineEntry = z.object({
   at: z.string(),
-  kind: z.string().describe('accepted, step_succeeded, step_attempt_failed, step_failed, step_rejected, status_changed, step_skipped, step_republished, report_merged, replayed, discarded'),
+  kind: z.string().describe('accepted, step_succeeded, step_attempt_failed, step_failed, step_rejected, status_changed, step_skipped, step_republished, report_merged, replayed, discarded, payout_account_decided'),
   step: z.string().nullable(),
   attempt: z.number().int().nullable(),
   detail: z.record(z.string(), z.unknown()),

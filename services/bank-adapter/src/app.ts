@@ -16,9 +16,9 @@ export function buildApp(config: Config, deps: AdapterDeps = {}) {
       return {
         'bank.collect_agent_cash': collectAgentCash(snap),
         'bank.create_va': createVa(snap, { ...ctx, partnerServiceId: config.BANK_PARTNER_SERVICE_ID, rememberS: 30 * 24 * 3600 }),
-        'bank.pay_hospital': payout(snap, { sourceAccountNo: config.BANK_PAYOUT_ACCOUNT }),
-        'bank.pay_benefit': payout(snap, { sourceAccountNo: config.BANK_PAYOUT_ACCOUNT }),
-        'bank.pay_heir': payout(snap, { sourceAccountNo: config.BANK_PAYOUT_ACCOUNT }),
+        'bank.pay_hospital': payout(snap, { sourceAccountNo: config.BANK_PAYOUT_ACCOUNT, verified: false }),
+        'bank.pay_benefit': payout(snap, { sourceAccountNo: config.BANK_PAYOUT_ACCOUNT, verified: true }),
+        'bank.pay_heir': payout(snap, { sourceAccountNo: config.BANK_PAYOUT_ACCOUNT, verified: true }),
       };
     },
     routes: (app, worker, ctx) => paymentNotificationRoutes(app, worker, {

@@ -113,7 +113,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   });
 
   await app.register(contributionRoutes, { pool, acceptor, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
-  await app.register(claimRoutes, { pool, acceptor, rules: claims, onAccepted: kick });
+  await app.register(claimRoutes, { pool, acceptor, rules: claims, flows, onAccepted: kick });
   await app.register(participantRoutes, { pool, rules: contributionRules(config) });
   await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, adapterTimeoutMs: config.ADAPTER_PROBE_TIMEOUT_MS, onReplayed: kick });
   await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S, publicUrl: config.PUBLIC_URL });

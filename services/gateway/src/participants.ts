@@ -24,3 +24,13 @@ export async function findParticipant(db: Pick<PoolClient, 'query'>, by: { kpj: 
   );
   return rows[0] ?? null;
 }
+
+/** The names participants registered under (their registration's), by NIK: whom a benefit may be paid to. */
+export async function registeredNames(db: Pick<PoolClient, 'query'>, niks: readonly string[]): Promise<Map<string, string>> {
+  if (niks.length === 0) return new Map();
+  const { rows } = await db.query<{ nik: string; full_name: string }>(
+    `SELECT p.nik, r.request->>'fullName' AS full_name FROM participants p JOIN operations r ON r.id = p.registration_id WHERE p.nik = ANY($1)`,
+    [[...new Set(niks)]],
+  );
+  return new Map(rows.map((r) => [r.nik, r.full_name]));
+}

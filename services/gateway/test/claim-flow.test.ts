@@ -142,13 +142,13 @@ t.test('a death claim for a participant whose cover had lapsed on the date of de
   t.equal(c.reason.code, 'coverage_inactive');
 });
 
-t.test('the bank refuses the heir\'s account: the approved claim waits failed for an operator, who replays the payout once the account is open', async (t) => {
+t.test('the bank knows no such heir\'s account: the approved claim waits at account_unverified, and an operator replays the payout once the account is open', async (t) => {
   const [p] = await flow.participants(1, 2300);
   await pay(p!.kpj);
   const closed = { ...heir, account: { bankCode: '002', accountNo: '0029000000077', holderName: 'La Tenri' } };
   const res = await flow.post('/v1/claims', { type: 'jkm', kpj: p!.kpj, dateOfDeath: todayInSoppeng(), deathCertificateRef: 'AK-7312-2026-0004', heir: closed });
-  const c = await settled(res.body.id);
-  t.equal(c.status, 'failed', 'not rejected: BPJS approved it');
+  const c = await settled(res.body.id, ['paid', 'rejected', 'failed', 'account_unverified']);
+  t.equal(c.status, 'account_unverified', 'not rejected: BPJS approved it');
   t.equal(c.reason.code, 'beneficiary_account_invalid');
   t.equal(c.decision.decision, 'approved');
   t.match(c.payouts, [{ to: 'heir', state: 'failed', bankReference: null }]);
@@ -158,6 +158,73 @@ t.test('the bank refuses the heir\'s account: the approved claim waits failed fo
   t.equal(replay.status, 200, JSON.stringify(replay.body));
   t.comment(JSON.stringify(replay.body));
   const after = await settled(res.body.id);
-  t.equal(after.status, 'paid');
+  t.equal(after.status, 'paid', 'the replay asked the bank again: the heir holds it now');
   t.same((await transfers()).filter((x) => x.beneficiaryAccountNo === closed.account.accountNo).map((x) => x.amount), [42_000_000], 'paid once');
+});
+
+const supervisor = flow.token('demo-supervisor');
+const inquiries = async (accountNo: string) => (await json(await flow.sim('GET', `/_sim/bank/inquiries?beneficiaryAccountNo=${accountNo}`))).count as number;
+const audit = async (id: string) => (await flow.db.pool.query<{ actor: string; action: string; reason: string; request: Record<string, unknown> }>(
+  'SELECT actor, action, reason, request FROM ops_audit WHERE target = $1 ORDER BY id', [`/v1/claims/${id}`])).rows;
+
+t.test('an heir\'s account held by someone else: the claim stops at account_unverified, nothing is paid; the supervisor\'s approval pays it once, audited', async (t) => {
+  const [p] = await flow.participants(1, 2400);
+  await pay(p!.kpj);
+  // The agent names the heir La Tenri, but the account is held by another person at the bank.
+  const account = { bankCode: '002', accountNo: '0021203850031', holderName: 'La Tenri' };
+  t.ok((await flow.sim('POST', '/_sim/bank/accounts', { ...account, holderName: 'BASO MAPPIARE' })).ok);
+  const res = await flow.post('/v1/claims', { type: 'jkm', kpj: p!.kpj, dateOfDeath: todayInSoppeng(), deathCertificateRef: 'AK-7312-2026-0005', heir: { ...heir, account } });
+  t.equal(res.status, 202);
+  const c = await settled(res.body.id, ['paid', 'rejected', 'failed', 'account_unverified']);
+  t.equal(c.status, 'account_unverified', JSON.stringify(c.reason));
+  t.equal(c.reason.code, 'account_name_mismatch', 'the agent app sees why');
+  t.same(c.history.map((h: { status: string }) => h.status), ['reported', 'coverage_confirmed', 'submitted', 'approved', 'account_unverified']);
+  t.equal(await inquiries(account.accountNo), 1, 'the bank was asked who holds the account');
+  t.same((await transfers()).filter((x) => x.beneficiaryAccountNo === account.accountNo), [], 'no transfer reached the bank');
+
+  const asAgent = await flow.post(`/v1/claims/${res.body.id}/payout-account`, { decision: 'approve', reason: 'saya agennya' });
+  t.equal(asAgent.status, 403, 'an agent cannot approve the account it gave');
+  const noReason = await flow.post(`/v1/claims/${res.body.id}/payout-account`, { decision: 'approve' }, { token: supervisor });
+  t.equal(noReason.status, 400);
+  t.match(noReason.body.errors, [{ field: 'reason' }]);
+
+  const approved = await flow.post(`/v1/claims/${res.body.id}/payout-account`,
+    { decision: 'approve', reason: 'Baso Mappiare is the heir\'s guardian: letter from the village head seen' }, { token: supervisor });
+  t.equal(approved.status, 200, JSON.stringify(approved.body));
+  t.match(approved.body, { id: res.body.id, decision: 'approve', status: 'approved', auditId: Number });
+  const again = await flow.post(`/v1/claims/${res.body.id}/payout-account`, { decision: 'approve', reason: 'twice' }, { token: supervisor });
+  t.equal(again.status, 409, 'decided once');
+  t.match(again.body, { code: 'no_payout_decision_pending', errors: [{ field: 'id' }] });
+
+  const after = await settled(res.body.id);
+  t.equal(after.status, 'paid', JSON.stringify(after.reason));
+  t.same((await transfers()).filter((x) => x.beneficiaryAccountNo === account.accountNo).map((x) => x.amount), [42_000_000], 'paid exactly once');
+  t.match(await audit(res.body.id), [
+    { actor: 'demo-supervisor', action: 'payout_account approve', reason: /guardian/, request: { decision: 'approve', step: 'bank.pay_heir', accountNo: '*********0031' } },
+  ], 'ops_audit: who, why and which account (masked)');
+});
+
+t.test('an agent routes a farmer\'s benefit to the agent\'s own account: account_unverified, nothing paid; the supervisor rejects it and the claim ends rejected', async (t) => {
+  const [p] = await flow.participants(1, 40, 'no_card');
+  await pay(p!.kpj);
+  const own = { bankCode: '002', accountNo: '9001000001', holderName: p!.fullName };
+  const res = await flow.post('/v1/claims', { type: 'jkk', kpj: p!.kpj, accidentDate: todayInSoppeng(), description: 'terjatuh dari pematang sawah', payoutAccount: own });
+  t.equal(res.status, 202, JSON.stringify(res.body));
+  await settled(res.body.id, ['coverage_confirmed']);
+  await admit(t, p!.nik);
+  const c = await settled(res.body.id, ['paid', 'rejected', 'failed', 'account_unverified']);
+  t.equal(c.status, 'account_unverified', JSON.stringify(c.reason));
+  t.equal(c.reason.code, 'account_name_mismatch');
+  t.same(c.payouts.map((x: any) => [x.to, x.state]), [['hospital', 'succeeded'], ['farmer', 'failed']], 'the hospital paid, the farmer\'s benefit held');
+  t.same((await transfers()).filter((x) => x.beneficiaryAccountNo === own.accountNo), [], 'nothing reached the agent\'s account');
+
+  const rejected = await flow.post(`/v1/claims/${res.body.id}/payout-account`, { decision: 'reject', reason: 'rekening milik agen, bukan petani' }, { token: ops });
+  t.equal(rejected.status, 200, JSON.stringify(rejected.body));
+  const after = await claim(res.body.id);
+  t.equal(after.status, 'rejected');
+  t.equal(after.reason.code, 'payout_account_rejected');
+  t.match(await audit(res.body.id), [{ actor: 'demo-ops', action: 'payout_account reject', reason: /agen/ }]);
+  const replay = await flow.post('/ops/jobs/replay', { jobIds: [`${res.body.id}.bank.pay_benefit`], reason: 'try it anyway' }, { token: ops });
+  t.match(replay.body, { done: [], skipped: [{ reason: 'not_failed' }] }, 'a rejected account cannot be replayed into paying');
+  t.same((await transfers()).filter((x) => x.beneficiaryAccountNo === own.accountNo), [], 'still nothing paid');
 });

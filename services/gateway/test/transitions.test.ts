@@ -167,6 +167,39 @@ const cases: Case[] = [
     event: event('bank.pay_hospital', 'rejected', { reasonCode: 'account_closed' }),
     effect: 'applied', status: 'failed', steps: { 'bank.pay_hospital': 'failed' }, reason: 'account_closed',
   },
+  {
+    name: 'death claim: the bank holds the heir\'s account under another name → account_unverified for a supervisor, nothing paid',
+    flow: jkm, op: operation('jkm_claim', 'approved', JKM.map((s, i) => [s, i < 3 ? 'succeeded' : 'running'])),
+    event: event('bank.pay_heir', 'rejected', { reasonCode: 'account_name_mismatch', partnerStatus: 200 }),
+    effect: 'applied', status: 'account_unverified', steps: { 'bank.pay_heir': 'failed' }, reason: 'account_name_mismatch',
+    timeline: ['step_rejected bank.pay_heir', 'status_changed bank.pay_heir'],
+  },
+  {
+    name: 'death claim: the bank knows no such heir\'s account → account_unverified',
+    flow: jkm, op: operation('jkm_claim', 'approved', JKM.map((s, i) => [s, i < 3 ? 'succeeded' : 'running'])),
+    event: event('bank.pay_heir', 'rejected', { reasonCode: 'beneficiary_account_invalid', partnerStatus: 404 }),
+    effect: 'applied', status: 'account_unverified', reason: 'beneficiary_account_invalid',
+  },
+  {
+    name: 'accident claim: the farmer\'s benefit account held under another name → account_unverified (the hospital was paid)',
+    flow: jkk, op: (() => {
+      const op = jkkAwaitingDecision({ payoutAccount: ACCOUNT });
+      op.status = 'approved';
+      op.steps = op.steps.map((st) => (st.step === 'bank.pay_benefit' ? { ...st, state: 'running' } : { ...st, state: 'succeeded' }));
+      return op;
+    })(),
+    event: event('bank.pay_benefit', 'rejected', { reasonCode: 'account_name_mismatch', partnerStatus: 200 }),
+    effect: 'applied', status: 'account_unverified', steps: { 'bank.pay_benefit': 'failed' }, reason: 'account_name_mismatch',
+  },
+  {
+    name: 'a claim at account_unverified waits for a supervisor: a late event changes nothing',
+    flow: jkm, op: (() => {
+      const op = operation('jkm_claim', 'account_unverified', JKM.map((s, i) => [s, i < 3 ? 'succeeded' : 'failed']));
+      return op;
+    })(),
+    event: event('bank.pay_heir', 'succeeded', { result: { bankReference: '1', amount: 42_000_000 } }),
+    effect: 'operation_closed', status: 'account_unverified',
+  },
 ];
 
 for (const c of cases) {

@@ -12,6 +12,8 @@ export const FaultRequest = z
     status: z.number().int().min(400).max(599).default(503).describe('the HTTP status an `error` fault answers'),
     latencyMs: z.number().int().min(0).max(600_000).optional().describe('delay a `latency` fault adds'),
     durationMs: z.number().int().min(1).max(86_400_000).optional().describe('clear the fault by itself after this long'),
+    path: z.string().regex(/^\/[\w./-]*$/).optional()
+      .describe('only requests to this path under the partner\'s prefix (e.g. `/v1.0/account-inquiry-external`); default every request'),
   })
   .strict()
   .refine((f) => f.mode !== 'latency' || f.latencyMs !== undefined, {
@@ -27,6 +29,8 @@ export interface Fault {
   status: number;
   latencyMs: number | null;
   durationMs: number | null;
+  /** Only requests to this path (under the partner's prefix); null: every request. */
+  path: string | null;
   createdAt: string;
   expiresAt: string | null;
 }
@@ -45,6 +49,7 @@ export class FaultRegistry {
       status: request.status,
       latencyMs: request.latencyMs ?? null,
       durationMs,
+      path: request.path ?? null,
       createdAt: now.toISOString(),
       expiresAt: durationMs === null ? null : new Date(now.getTime() + durationMs).toISOString(),
     };

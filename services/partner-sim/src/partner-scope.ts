@@ -18,7 +18,8 @@ export function installPartnerScope(app: ServiceApp, system: PartnerSystemDefini
   app.addHook('onRequest', async (request, reply) => {
     ctx.stats.request(system.name);
     const fault = ctx.faults.get(system.name);
-    const hit = fault !== undefined && ctx.random.chance(fault.rate) ? fault : undefined;
+    const aimed = fault !== undefined && (fault.path === null || request.url.split('?')[0] === `/${system.name}${fault.path}`);
+    const hit = aimed && ctx.random.chance(fault.rate) ? fault : undefined;
     if (hit?.mode === 'down') {
       ctx.stats.outcome(system.name, 'dropped');
       reply.hijack();

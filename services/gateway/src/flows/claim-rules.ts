@@ -1,4 +1,4 @@
-import type { ClaimAmounts, ClaimStatus, StepName } from '@sutasoma/contracts';
+import { PayoutAccountReason, type BankAccount, type ClaimAmounts, type ClaimStatus, type HolderCheck, type StepName } from '@sutasoma/contracts';
 import { succeeded, type StepRow } from './engine.ts';
 
 /** The benefit and deadline rules of claims: configuration (see config.ts), never code. */
@@ -53,14 +53,43 @@ export function jkmAmounts(rules: ClaimRules, monthsPaid: number, children: read
 export const sumAmounts = (a: ClaimAmounts | null | undefined): number =>
   Object.values(a ?? {}).reduce((s: number, v) => s + (v ?? 0), 0);
 
+/** Payouts to an account an agent gave, whose holder the bank adapter checks first. */
+export const VERIFIED_PAYOUTS: ReadonlySet<StepName> = new Set(['bank.pay_benefit', 'bank.pay_heir']);
+const UNVERIFIED: ReadonlySet<string> = new Set([PayoutAccountReason.nameMismatch, PayoutAccountReason.accountInvalid]);
+
+/** The payout step stopped because the bank holds its account under another name, or knows no such account. */
+export const unverifiedPayout = (steps: readonly StepRow[]): StepRow | undefined =>
+  steps.find((s) => VERIFIED_PAYOUTS.has(s.step) && s.state === 'failed' && !s.discarded && UNVERIFIED.has(s.last_error_code ?? ''));
+
 /**
- * A claim's status from its steps: a refusal or a failure ends it, every step done is `paid`, else
- * the status of the last milestone reached (milestones in the flow's order), else `reported`.
+ * A claim's status from its steps: a refusal or a failure ends it (a payout account the bank does not
+ * hold for the person to be paid: `account_unverified`, for a supervisor), every step done is `paid`,
+ * else the status of the last milestone reached (milestones in the flow's order), else `reported`.
  */
 export function claimStatus(steps: readonly StepRow[], milestones: readonly (readonly [StepName, ClaimStatus])[]): ClaimStatus {
   if (steps.some((s) => s.state === 'rejected')) return 'rejected';
+  if (unverifiedPayout(steps)) return 'account_unverified';
   if (steps.some((s) => s.state === 'failed')) return 'failed';
   if (steps.every((s) => s.state === 'succeeded')) return 'paid';
   for (let i = milestones.length - 1; i >= 0; i--) if (succeeded(steps, milestones[i]![0])) return milestones[i]![1];
   return 'reported';
+}
+
+/** A supervisor's approval of a payout account the bank holds under another name (ops_audit `auditId`). */
+export interface PayoutApproval {
+  bankCode: string;
+  accountNo: string;
+  approvedBy: string;
+  auditId: number;
+  at: string;
+}
+
+/**
+ * Whom the bank adapter checks the payout account's holder against: the person to be paid (the
+ * registered farmer, the heir BPJS approved), or the supervisor's approval of exactly this account.
+ */
+export function holderCheck(account: BankAccount, person: string, approval: PayoutApproval | undefined): HolderCheck {
+  return approval && approval.accountNo === account.accountNo && approval.bankCode === account.bankCode
+    ? { by: 'supervisor', approvedBy: approval.approvedBy, auditId: approval.auditId }
+    : { by: 'name', name: person };
 }

@@ -287,7 +287,7 @@ export function transition(flow: FlowDefinition, op: LoadedOperation, e: StepEve
  * wait would return the operation as the other transaction committed it, but its steps as they were
  * before: a second event for the same operation would then decide on stale steps.
  */
-async function lockAndLoad(tx: PoolClient, operationIds: readonly string[]): Promise<Map<string, LoadedOperation>> {
+export async function lockAndLoad(tx: PoolClient, operationIds: readonly string[]): Promise<Map<string, LoadedOperation>> {
   const ids = [...new Set(operationIds)].sort();
   await tx.query({ name: 'operations-lock', text: 'SELECT id FROM operations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', values: [ids] });
   const { rows } = await tx.query<LoadedOperation>({

@@ -5,8 +5,9 @@ import {
   type BankAccount, type ClaimAmounts, type ClaimStatus, type HospitalBill, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
-import { claimStatus, lostIncome, reportDeadline, type ClaimRules } from './claim-rules.ts';
-import { eachInput, idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow } from './engine.ts';
+import { registeredNames } from '../participants.ts';
+import { claimStatus, holderCheck, lostIncome, reportDeadline, type ClaimRules, type PayoutApproval } from './claim-rules.ts';
+import { idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow } from './engine.ts';
 
 /**
  * The accident (JKK) case, top to bottom. The hospital (its admission notification) or the agent
@@ -59,6 +60,7 @@ export interface JkkResult {
   bpjsClaimId?: string;
   decision?: { approved: ClaimAmounts; decidedAt: string };
   payouts?: Partial<Record<'hospital' | 'farmer', { bankReference: string; amount: number }>>;
+  payoutApproval?: PayoutApproval;
 }
 
 const FIRST_STEPS: readonly StepName[] = [
@@ -129,42 +131,52 @@ function payoutAmount(r: JkkResult, to: 'hospital' | 'farmer'): number {
   return (to === 'hospital' ? r.decision?.approved.hospital : r.decision?.approved.lostIncome) ?? 0;
 }
 
+/** A step's job input; `farmerName` (registered) for the benefit paid to an account the agent gave. */
+function jkkInput(op: OperationRow, step: StepName, farmerName: string | undefined): Record<string, unknown> {
+  const o = op.request as unknown as JkkOrder;
+  const r = op.result as JkkResult;
+  const remark = `SUTASOMA JKK ${r.plkkCaseId ?? op.id}`;
+  switch (step) {
+    case 'bpjs.check_coverage':
+      return { kpj: o.kpj, nik: o.nik, eventDate: o.accidentDate, program: 'jkk' };
+    case 'plkk.report_case':
+      return {
+        caseRef: op.id, kpj: o.kpj, nik: o.nik, accidentDate: o.accidentDate, description: o.description,
+        facilityId: r.hospitalId, encounterId: r.encounterId, admittedAt: r.admittedAt, deadline: o.deadline, late: o.late,
+      };
+    case 'hospital.notify_guarantee':
+      return { hospitalId: r.hospitalId, encounterId: r.encounterId, nik: o.nik, plkkCaseId: r.plkkCaseId, guaranteeId: r.guaranteeId, issuedAt: r.guaranteeIssuedAt };
+    case 'plkk.report_followup':
+      return { plkkCaseId: r.plkkCaseId, dischargedAt: r.dischargedAt, bill: r.bill };
+    case 'bpjs.submit_claim':
+      return {
+        claimRef: op.id, program: 'jkk', kpj: o.kpj, nik: o.nik, eventDate: o.accidentDate, requested: r.requested,
+        plkkCaseId: r.plkkCaseId, guaranteeId: r.guaranteeId,
+      };
+    case 'bank.pay_hospital':
+      return { amount: payoutAmount(r, 'hospital'), beneficiary: r.payee, remark };
+    case 'ekartutani.credit_card':
+      return { nik: o.nik, amount: payoutAmount(r, 'farmer'), remark };
+    case 'bank.pay_benefit': {
+      if (!o.payoutAccount || !farmerName) throw new Error(`claim ${op.id}: a benefit to an account needs the account and the farmer's registered name`);
+      return { amount: payoutAmount(r, 'farmer'), beneficiary: o.payoutAccount, remark, holder: holderCheck(o.payoutAccount, farmerName, r.payoutApproval) };
+    }
+    default:
+      throw new Error(`${step} has no job in an accident case`);
+  }
+}
+
 export function buildJkkFlow(rules: ClaimRules): FlowDefinition {
   return {
     kind: JKK_KIND,
-    terminal: ['rejected', 'failed', 'paid'] satisfies ClaimStatus[],
+    // account_unverified waits for a supervisor (POST /v1/claims/{id}/payout-account), as failed waits for an operator.
+    terminal: ['rejected', 'failed', 'paid', 'account_unverified'] satisfies ClaimStatus[],
 
-    inputs: eachInput((op, step) => {
-      const o = op.request as unknown as JkkOrder;
-      const r = op.result as JkkResult;
-      const remark = `SUTASOMA JKK ${r.plkkCaseId ?? op.id}`;
-      switch (step) {
-        case 'bpjs.check_coverage':
-          return { kpj: o.kpj, nik: o.nik, eventDate: o.accidentDate, program: 'jkk' };
-        case 'plkk.report_case':
-          return {
-            caseRef: op.id, kpj: o.kpj, nik: o.nik, accidentDate: o.accidentDate, description: o.description,
-            facilityId: r.hospitalId, encounterId: r.encounterId, admittedAt: r.admittedAt, deadline: o.deadline, late: o.late,
-          };
-        case 'hospital.notify_guarantee':
-          return { hospitalId: r.hospitalId, encounterId: r.encounterId, nik: o.nik, plkkCaseId: r.plkkCaseId, guaranteeId: r.guaranteeId, issuedAt: r.guaranteeIssuedAt };
-        case 'plkk.report_followup':
-          return { plkkCaseId: r.plkkCaseId, dischargedAt: r.dischargedAt, bill: r.bill };
-        case 'bpjs.submit_claim':
-          return {
-            claimRef: op.id, program: 'jkk', kpj: o.kpj, nik: o.nik, eventDate: o.accidentDate, requested: r.requested,
-            plkkCaseId: r.plkkCaseId, guaranteeId: r.guaranteeId,
-          };
-        case 'bank.pay_hospital':
-          return { amount: payoutAmount(r, 'hospital'), beneficiary: r.payee, remark };
-        case 'ekartutani.credit_card':
-          return { nik: o.nik, amount: payoutAmount(r, 'farmer'), remark };
-        case 'bank.pay_benefit':
-          return { amount: payoutAmount(r, 'farmer'), beneficiary: o.payoutAccount, remark };
-        default:
-          throw new Error(`${step} has no job in an accident case`);
-      }
-    }),
+    // The lost-income benefit to an account the agent gave is checked against the farmer's registered name.
+    inputs: async (tx, items) => {
+      const names = await registeredNames(tx, items.filter((i) => i.step === 'bank.pay_benefit').map((i) => i.op.nik));
+      return items.map(({ op, step }) => jkkInput(op, step, names.get(op.nik)));
+    },
 
     // A payout the bank or card system refuses (a closed account) waits for an operator: BPJS's approval stands.
     refusalFails: (step) => PAYOUTS[step] !== undefined,

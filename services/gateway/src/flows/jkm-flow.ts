@@ -4,7 +4,7 @@ import {
   type BankAccount, type ClaimAmounts, type ClaimStatus, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
-import { claimStatus, sumAmounts } from './claim-rules.ts';
+import { claimStatus, holderCheck, sumAmounts, type PayoutApproval } from './claim-rules.ts';
 import { eachInput, idempotencyKeyFor, jobMessage, type FlowDefinition } from './engine.ts';
 
 /**
@@ -34,6 +34,7 @@ export interface JkmResult {
   bpjsClaimId?: string;
   decision?: { approved: ClaimAmounts; decidedAt: string };
   payouts?: { heir?: { bankReference: string; amount: number } };
+  payoutApproval?: PayoutApproval;
 }
 
 export function newJkmClaim(c: { agentId: string; villageCode: string; correlationId: string; order: JkmOrder }): NewOperation {
@@ -57,7 +58,8 @@ export function newJkmClaim(c: { agentId: string; villageCode: string; correlati
 export function buildJkmFlow(): FlowDefinition {
   return {
     kind: JKM_KIND,
-    terminal: ['rejected', 'failed', 'paid'] satisfies ClaimStatus[],
+    // account_unverified waits for a supervisor (POST /v1/claims/{id}/payout-account), as failed waits for an operator.
+    terminal: ['rejected', 'failed', 'paid', 'account_unverified'] satisfies ClaimStatus[],
 
     inputs: eachInput((op, step) => {
       const o = op.request as unknown as JkmOrder;
@@ -71,7 +73,11 @@ export function buildJkmFlow(): FlowDefinition {
             deathCertificateRef: o.deathCertificateRef, heir: { nik: o.heir.nik, name: o.heir.name, relation: o.heir.relation },
           };
         case 'bank.pay_heir':
-          return { amount: sumAmounts(r.decision?.approved), beneficiary: o.heir.account, remark: `SUTASOMA JKM ${r.bpjsClaimId ?? op.id}` };
+          return {
+            amount: sumAmounts(r.decision?.approved), beneficiary: o.heir.account, remark: `SUTASOMA JKM ${r.bpjsClaimId ?? op.id}`,
+            // The heir BPJS was asked to approve must hold the account.
+            holder: holderCheck(o.heir.account, o.heir.name, r.payoutApproval),
+          };
         default:
           throw new Error(`${step} has no job in a death claim`);
       }

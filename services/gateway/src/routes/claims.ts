@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import {
-  Claim, ClaimAccepted, ClaimList, ClaimRequest, ErrorCode, IdempotencyKeyHeader, IntakeEventView, Problem, todayInSoppeng,
+  Claim, ClaimAccepted, ClaimList, ClaimRequest, ErrorCode, IdempotencyKeyHeader, IntakeEventView, PayoutAccountDecided, PayoutAccountDecision, Problem,
+  todayInSoppeng,
   type ClaimStatus, type Principal,
 } from '@sutasoma/contracts';
 import { hashBody, type Acceptor, withTransaction, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
 import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { participantClaims, readClaim } from '../claims.ts';
 import { daysBetween, jkmAmounts, type ClaimRules } from '../flows/claim-rules.ts';
+import type { FlowDefinition } from '../flows/engine.ts';
 import { newJkkCase } from '../flows/jkk-flow.ts';
 import { mergeAgentReport, openJkkCase, type MergeOutcome } from '../flows/jkk-reports.ts';
 import { newJkmClaim } from '../flows/jkm-flow.ts';
+import { decidePayoutAccount } from '../flows/payout-account.ts';
 import { findParticipant, type ParticipantRow } from '../participants.ts';
 import { answerAcceptance } from './accepted.ts';
 
@@ -18,6 +21,9 @@ export interface ClaimRoutesOptions {
   /** Accepts commands by group commit (their own connections). */
   acceptor: Acceptor;
   rules: ClaimRules;
+  /** The flows, for a supervisor's decision on a payout account (which runs the payout again). */
+  flows: ReadonlyMap<string, FlowDefinition>;
+  /** Wakes the outbox relay: a command accepted, a payout to run again. */
   onAccepted: () => void;
 }
 
@@ -150,6 +156,37 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
       id: c.id, type: c.type, status: c.status, eventDate: c.eventDate, reason: c.reason, createdAt: c.createdAt, updatedAt: c.updatedAt,
     }));
     return { kpj: p.kpj, items };
+  });
+
+  app.post('/v1/claims/:id/payout-account', {
+    onRequest: app.requireRole('supervisor', 'ops'),
+    schema: {
+      summary: 'Decide on a payout account the bank holds under another name (a claim at account_unverified): approve pays it anyway, reject ends the claim',
+      description: 'Before a benefit or an heir is paid to the account the agent gave, the bank is asked who holds it; a holder who is not the '
+        + 'registered farmer (JKK) or the heir (JKM), or an account the bank does not know, stops the claim at account_unverified (reason '
+        + 'account_name_mismatch or beneficiary_account_invalid) and nothing is paid. approve: the payout runs again to that account without the '
+        + 'name check (once: the same bank reference). reject: the claim ends rejected, payout_account_rejected; the agent files again with the '
+        + 'right account. Both are recorded in ops_audit with who and why.',
+      tags: ['claims'],
+      security: [{ bearerAuth: [] }],
+      params: z.object({ id: z.uuid() }),
+      body: PayoutAccountDecision,
+      response: { 200: PayoutAccountDecided, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem },
+    },
+  }, async (request) => {
+    const { id } = request.params;
+    const actor = request.principal.sub;
+    const out = await withTransaction(pool, (tx) => decidePayoutAccount(tx, opts.flows, id, { ...request.body, actor }));
+    if (out.kind === 'not_found') throw problems.notFound(`No claim ${id}.`);
+    if (out.kind === 'not_pending') {
+      throw new AppError(409, ErrorCode.noPayoutDecisionPending, 'Conflict', {
+        detail: `Claim ${id} is ${out.status}: only a claim at account_unverified waits for a decision on its payout account.`,
+        errors: [{ field: 'id', code: ErrorCode.noPayoutDecisionPending, message: `is ${out.status}, not account_unverified` }],
+      });
+    }
+    if (request.body.decision === 'approve') opts.onAccepted();
+    request.log.info({ operationId: id, decision: request.body.decision, auditId: out.auditId }, 'payout account decided');
+    return { id, decision: request.body.decision, status: out.status, auditId: out.auditId };
   });
 
   app.get('/ops/intake', {

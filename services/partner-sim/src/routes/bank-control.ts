@@ -115,6 +115,13 @@ export async function bankControlRoutes(app: ServiceApp, ctx: SimContext): Promi
     return { items, count: items.length };
   });
 
+  app.get('/bank/inquiries', {
+    schema: { querystring: z.object({ beneficiaryAccountNo: z.string().optional() }) },
+  }, async (request) => {
+    const items = bank.inquiries(request.query);
+    return { items, count: items.length };
+  });
+
   app.get('/ekartutani/credits', {
     schema: { querystring: z.object({ reference: z.string().optional(), accountNo: z.string().optional() }) },
   }, async (request) => {

@@ -1,4 +1,4 @@
-import { BANKS } from '../data/names.ts';
+import { BANKS, MALE_NAMES, SECOND_NAMES } from '../data/names.ts';
 import { createRandom } from '../data/prng.ts';
 import type { Bank, Farmer, SoppengData } from '../data/soppeng.ts';
 import { uniqueDigits } from './ids.ts';
@@ -50,7 +50,8 @@ export interface AccountView {
   kind: 'farmer' | 'agent' | 'institution';
   nik: string | null;
   bank: Bank | null;
-  holderName?: string;
+  /** The name the bank holds the account under, as its account inquiry answers it (see holderNameOf). */
+  holderName: string;
   /** Rupiah; null for an agent collection account, whose funds are unlimited. */
   balance: number | null;
 }
@@ -100,9 +101,9 @@ export class BankAccounts {
     }
     const owner = this.#owners.get(accountNo);
     if (owner?.card) {
-      return { accountNo, kind: 'farmer', nik: owner.nik, bank: owner.card.bank, balance: this.#farmerBalance(accountNo) };
+      return { accountNo, kind: 'farmer', nik: owner.nik, bank: owner.card.bank, holderName: bankRecordName(owner.fullName), balance: this.#farmerBalance(accountNo) };
     }
-    if (AGENT_ACCOUNT.test(accountNo)) return { accountNo, kind: 'agent', nik: null, bank: null, balance: null };
+    if (AGENT_ACCOUNT.test(accountNo)) return { accountNo, kind: 'agent', nik: null, bank: null, holderName: agentHolderName(this.#seed, accountNo), balance: null };
     return undefined;
   }
 
@@ -168,11 +169,33 @@ export class BankAccounts {
   }
 }
 
-/** Deterministic per seed and account: the seeded generator, seeded with FNV-1a of both. */
-export function openingBalance(seed: number, accountNo: string): number {
+/** The seeded generator, seeded with FNV-1a of the seed and the account number: the same on every run. */
+function accountRandom(seed: number, accountNo: string) {
   let h = 0x811c9dc5 ^ seed;
   for (let i = 0; i < accountNo.length; i += 1) h = Math.imul(h ^ accountNo.charCodeAt(i), 0x01000193);
-  const random = createRandom(h >>> 0);
+  return createRandom(h >>> 0);
+}
+
+/**
+ * How a bank's core system writes a customer's name: upper case, "Muhammad" shortened to "MUH."
+ * (as Indonesian bank records often do), so that a name check must tolerate both.
+ */
+export function bankRecordName(fullName: string): string {
+  return fullName.toUpperCase().replace(/\bMUHAMMAD\b/g, 'MUH.');
+}
+
+/**
+ * The holder of an agent collection account (no farmer's): an invented person of its own, the same
+ * on every run, so a benefit routed to an agent's account is paid to someone who is not the farmer.
+ */
+export function agentHolderName(seed: number, accountNo: string): string {
+  const random = accountRandom(seed ^ 0x5a17, accountNo);
+  return bankRecordName(`${random.pick(MALE_NAMES)} ${random.pick(SECOND_NAMES)}`);
+}
+
+/** Deterministic per seed and account (accountRandom). */
+export function openingBalance(seed: number, accountNo: string): number {
+  const random = accountRandom(seed, accountNo);
   return random.chance(SHARE_LOW)
     ? 100 * random.int(0, LOW_FUNDS_BELOW / 100 - 1)
     : 1000 * random.int(250, 5000);

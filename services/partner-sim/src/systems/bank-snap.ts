@@ -15,6 +15,7 @@ export const SNAP_SERVICE = {
   accessToken: '73',
   createVa: '27',
   debitPayment: '54',
+  accountInquiryExternal: '16',
   transferInterbank: '18',
 } as const;
 

@@ -2,6 +2,7 @@ import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type Key
 import type { SimConfig } from '../config.ts';
 import { RecordedAnswers } from '../recorded-answers.ts';
 import { jakartaDay, jakartaTimestamp } from './bank-snap.ts';
+import { uniqueDigits } from './ids.ts';
 
 export interface SnapAmount {
   value: string;
@@ -42,6 +43,15 @@ function demoClientKeys(): DemoClient {
   return demoKeys;
 }
 
+/** An account inquiry the bank answered (not one a fault cut short). */
+export interface Inquiry {
+  referenceNo: string;
+  beneficiaryAccountNo: string;
+  beneficiaryBankCode: string;
+  found: boolean;
+  createdAt: string;
+}
+
 /** The X-EXTERNAL-ID record: which path the answer belongs to. */
 interface ExternalIdUse {
   path: string;
@@ -59,6 +69,8 @@ export class BankState {
   #vaByNumber = new Map<string, VirtualAccount>();
   #vaByTrxId = new Map<string, VirtualAccount>();
   #vas: VirtualAccount[] = [];
+  #inquiries: Inquiry[] = [];
+  #inquiryIds = new Set<string>();
 
   constructor(config: SimConfig['bank']) {
     this.config = config;
@@ -94,6 +106,17 @@ export class BankState {
     if (today === this.#prunedOn) return;
     this.#prunedOn = today;
     this.externalIds.prune((key) => key.startsWith(`${today}|`));
+  }
+
+  /** Records an account inquiry answered; returns its reference (16 digits, SNAP `referenceNo`). */
+  recordInquiry(q: Omit<Inquiry, 'referenceNo' | 'createdAt'>, now = new Date()): Inquiry {
+    const inquiry = { ...q, referenceNo: uniqueDigits(16, this.#inquiryIds), createdAt: now.toISOString() };
+    this.#inquiries.push(inquiry);
+    return inquiry;
+  }
+
+  inquiries(filter: { beneficiaryAccountNo?: string | undefined } = {}): Inquiry[] {
+    return this.#inquiries.filter((q) => filter.beneficiaryAccountNo === undefined || q.beneficiaryAccountNo === filter.beneficiaryAccountNo);
   }
 
   vaStatus(va: VirtualAccount, now = Date.now()): VaStatus {

@@ -60,6 +60,14 @@ const TransferRequest = z.object({
   additionalInfo: AdditionalInfo.optional(),
 });
 
+const InquiryRequest = z.object({
+  /** The 3-digit BI bank code, optionally followed by the 4-digit branch code. */
+  beneficiaryBankCode: z.string().regex(/^\d{3}(\d{4})?$/),
+  beneficiaryAccountNo: z.string().regex(/^\d{1,34}$/),
+  partnerReferenceNo: z.string().min(1).max(64).optional(),
+  additionalInfo: AdditionalInfo.optional(),
+});
+
 const TokenRequest = z.object({ grantType: z.literal('client_credentials') });
 
 /**
@@ -233,6 +241,30 @@ export const bank: PartnerSystemDefinition = {
           : snap(403, service, '14', 'Insufficient Funds');
       }
       return snap(200, service, '00', 'Successful', { referenceNo: outcome.debit.id, partnerReferenceNo: input.partnerReferenceNo });
+    }));
+
+    // Account inquiry (service 16, "external": any bank this one reaches): who holds an account, before
+    // money is sent to it. A read: it changes nothing, and its faults are the bank's (a `path` fault
+    // may hit it alone).
+    app.post('/v1.0/account-inquiry-external', transaction(ctx, SNAP_SERVICE.accountInquiryExternal, (request, now) => {
+      const service = SNAP_SERVICE.accountInquiryExternal;
+      const parsed = InquiryRequest.safeParse(request.body ?? {});
+      if (!parsed.success) return fieldError(service, request.body ?? {}, parsed.error);
+      const input = parsed.data;
+      const found = accounts.view(input.beneficiaryAccountNo);
+      // As for transfers: an agent account (no bank of its own) is at this bank, whatever code is given.
+      const known = found !== undefined && (found.bank === null || found.bank.kode === input.beneficiaryBankCode.slice(0, 3));
+      const inquiry = state.recordInquiry({ beneficiaryAccountNo: input.beneficiaryAccountNo, beneficiaryBankCode: input.beneficiaryBankCode, found: known }, now);
+      if (!known) return snap(404, service, '11', 'Invalid Account');
+      return snap(200, service, '00', 'Successful', {
+        referenceNo: inquiry.referenceNo,
+        ...(input.partnerReferenceNo ? { partnerReferenceNo: input.partnerReferenceNo } : {}),
+        beneficiaryAccountName: found.holderName,
+        beneficiaryAccountNo: found.accountNo,
+        beneficiaryBankCode: input.beneficiaryBankCode,
+        beneficiaryBankName: found.bank?.nama ?? 'Bank Simulasi',
+        currency: 'IDR',
+      });
     }));
 
     // Payouts: from one of the partner's accounts to any account this bank can reach, named by its
