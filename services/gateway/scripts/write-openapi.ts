@@ -1,5 +1,6 @@
 // Writes the gateway's OpenAPI document, generated from its zod schemas, to openapi/.
 // Run with `npm run openapi`; a test fails while the committed file is stale.
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@sutasoma/service-kit';
@@ -7,7 +8,7 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { OPENAPI_PATH, renderOpenApi } from '../src/openapi-document.ts';
 
-const app = await buildApp(loadConfig({ ...process.env, DEMO_MODE: 'true', DEMO_PASSWORD: 'openapi-document-only' }), { logger: createLogger({ name: 'openapi', level: 'warn' }) });
+const app = await buildApp(loadConfig({ ...process.env, DEMO_MODE: 'true', DEMO_PASSWORD: 'openapi-document-only', JOB_SIGNING_SECRETS: randomBytes(32).toString('hex') }), { logger: createLogger({ name: 'openapi', level: 'warn' }) });
 await app.ready();
 const target = fileURLToPath(new URL(`../../../${OPENAPI_PATH}`, import.meta.url));
 await writeFile(target, renderOpenApi(app));

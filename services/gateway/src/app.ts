@@ -11,6 +11,7 @@ import { createMonthlySnapshotJobs } from './jobs/monthly-snapshot.ts';
 import { StepEventStream, createStepEventWorker, stepEventApplier } from './jobs/step-events.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { securityHeaders } from './plugins/browser-guard.ts';
+import { rateLimits } from './plugins/rate-limits.ts';
 import { opsConsole } from './plugins/ops-console.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { reviewPage } from './plugins/review.ts';
@@ -99,6 +100,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     secret, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.TOKEN_TTL_S, maxAgeSeconds: config.TOKEN_MAX_AGE_S,
     denyList: new TokenDenyList(producerRedis, config.QUEUE_PREFIX, logger, app.metrics),
   });
+  await rateLimits(app, { redis: producerRedis, prefix: config.QUEUE_PREFIX, apiPerMinute: config.RATE_LIMIT_API_PER_MIN, signInPerMinute: config.RATE_LIMIT_SIGN_IN_PER_MIN });
   await app.register(signOutRoute);
   const demoPassword = config.DEMO_MODE ? config.DEMO_PASSWORD! : null;
   if (demoPassword !== null) {

@@ -57,6 +57,10 @@ export const ConfigSchema = z.object({
   TOKEN_TTL_S: z.coerce.number().int().positive().default(8 * 3600),
   /** The longest life a token may have, whoever issued it: one issued (`iat`) longer ago is refused. */
   TOKEN_MAX_AGE_S: z.coerce.number().int().positive().default(24 * 3600),
+  /** Requests per minute one principal may make on /v1 (counted in Redis, across replicas); 429 beyond. */
+  RATE_LIMIT_API_PER_MIN: z.coerce.number().int().positive().default(600),
+  /** Sign-in attempts per minute per username (token endpoint, ops and review forms); three times as many per address. */
+  RATE_LIMIT_SIGN_IN_PER_MIN: z.coerce.number().int().positive().default(10),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(16 * 1024),
   /** Program rules (PP 44/2015 BPU participants); configuration, never code. */
   MIN_AGE: z.coerce.number().int().min(0).default(15),

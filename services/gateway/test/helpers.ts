@@ -30,6 +30,8 @@ export async function startGateway(t: Test, env: Record<string, string> = {}, qu
     RELAY_POLL_MS: '200',
     // No adapter of `npm start` (ports 8081-8086) is ever asked anything: flows give their own.
     ADAPTER_URLS: '',
+    // Tests call as one account far faster than an agent can; rate-limits.test.ts sets its own limits.
+    RATE_LIMIT_API_PER_MIN: '1000000',
     ...env,
   });
   const app = await buildApp(config, deps);

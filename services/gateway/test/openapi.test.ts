@@ -16,7 +16,7 @@ t.test('the served document is OpenAPI 3.1 and documents the registration contra
   t.equal(doc.openapi, '3.1.0');
   const post = doc.paths['/v1/registrations'].post;
   t.ok(post.parameters.some((p: { in: string; name: string; required: boolean }) => p.in === 'header' && p.name === 'idempotency-key' && p.required));
-  t.same(Object.keys(post.responses).sort(), ['202', '400', '401', '403', '409', '413', '422']);
+  t.same(Object.keys(post.responses).sort(), ['202', '400', '401', '403', '409', '413', '422', '429']);
   t.same(post.security, [{ bearerAuth: [] }]);
   t.ok(doc.paths['/v1/registrations/{id}'].get);
 });

@@ -3,6 +3,25 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { ServiceApp } from '@sutasoma/service-kit';
 
+type Operations = Record<string, { responses?: Record<string, unknown> }>;
+
+/** Every /v1 operation may answer 429 (plugins/rate-limits.ts): said once here rather than in each route. */
+function withRateLimitAnswers<T>(doc: T): T {
+  const paths = (doc as { paths?: Record<string, Operations> }).paths ?? {};
+  for (const [path, operations] of Object.entries(paths)) {
+    if (!path.startsWith('/v1/')) continue;
+    for (const op of Object.values(operations)) {
+      op.responses ??= {};
+      op.responses['429'] ??= {
+        description: 'Too many requests from this account (or sign-in attempts for this username or address); try again after Retry-After seconds',
+        headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
+    }
+  }
+  return doc;
+}
+
 /** OpenAPI 3.1 generated from the routes' zod schemas, at /openapi.json, and Swagger UI at /docs. */
 export async function registerOpenApi(app: ServiceApp) {
   await app.register(fastifySwagger, {
@@ -17,7 +36,7 @@ export async function registerOpenApi(app: ServiceApp) {
       tags: [{ name: 'registrations' }, { name: 'contributions' }, { name: 'participants' }, { name: 'agents' }, { name: 'ops', description: 'operators: failed work, replays, timelines, breakers' }, { name: 'auth', description: 'demo mode only' }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => withRateLimitAnswers(jsonSchemaTransformObject(input)),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

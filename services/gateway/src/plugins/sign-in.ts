@@ -48,6 +48,7 @@ export async function signInRoutes(app: ServiceApp, opts: SignInOptions): Promis
 
   app.post(`${opts.base}/login`, { schema: { hide: true } }, async (request, reply) => {
     sameOrigin(request, opts.publicUrl, false);
+    await app.limitSignIn(request);
     const form = (request.body ?? {}) as Record<string, string | undefined>;
     let token: string | undefined = form['token'];
     if (opts.demoPassword !== null && form['username']) {

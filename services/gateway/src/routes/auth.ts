@@ -31,11 +31,12 @@ export async function signOutRoute(app: ServiceApp) {
 /** Demo mode only: tokens for the seeded accounts. Outside demo mode this route does not exist. */
 export async function demoAuthRoutes(app: ServiceApp, opts: AuthRoutesOptions) {
   app.post('/v1/auth/token', {
+    preHandler: app.limitSignIn,
     schema: {
       summary: 'Demo mode: a bearer token for a seeded demo account',
       tags: ['auth'],
       body: TokenRequest,
-      response: { 200: TokenResponse, 400: Problem, 401: Problem },
+      response: { 200: TokenResponse, 400: Problem, 401: Problem, 429: Problem },
     },
   }, async (request) => {
     const claims = demoClaims(request.body.username, request.body.password, opts.password);
