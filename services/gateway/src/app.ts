@@ -119,7 +119,9 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   await app.register(participantRoutes, { pool, rules: contributionRules(config) });
   await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, adapterTimeoutMs: config.ADAPTER_PROBE_TIMEOUT_MS, onReplayed: kick });
   await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S, publicUrl: config.PUBLIC_URL });
-  await app.register(reportRoutes, { pool, rules: contributionRules(config), weights: config.RANKING_WEIGHTS, followUpDays: config.FOLLOW_UP_DAYS, publicUrl: config.PUBLIC_URL });
+  await app.register(reportRoutes, { pool, rules: contributionRules(config), weights: config.RANKING_WEIGHTS, followUpDays: config.FOLLOW_UP_DAYS, publicUrl: config.PUBLIC_URL,
+    programmeStart: config.PROGRAMME_START, liveCacheMs: config.LIVE_REPORT_CACHE_MS,
+  });
   await reviewPage(app, { demoPassword, ttlSeconds: config.TOKEN_TTL_S, publicUrl: config.PUBLIC_URL });
 
   app.addHook('onReady', async () => {

@@ -108,6 +108,10 @@ export const ConfigSchema = z.object({
   /** The monthly review: day of month and time (Asia/Makassar) the previous month's snapshot is produced. */
   REVIEW_DAY: z.coerce.number().int().min(1).max(28).default(5),
   REVIEW_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('00:30'),
+  /** The programme's first month: reports of earlier months are refused (no snapshot is made for them). */
+  PROGRAMME_START: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM').default('2025-01'),
+  /** How long the current month's live report is kept and served again before it is computed afresh. */
+  LIVE_REPORT_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   /** Weights of the BPP ranking's parts (see src/reports/ranking.ts). */
   RANKING_WEIGHTS: z.string().default('coverageGrowth=0.5,continuity=0.3,registrations=0.2').transform((s, ctx) => {
     const w = parseWeights(s);

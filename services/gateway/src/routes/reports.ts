@@ -21,6 +21,10 @@ export interface ReportRoutesOptions {
   followUpDays: number;
   /** Browsers' writes with the review cookie must come from this origin (else the request's own). */
   publicUrl?: string;
+  /** The programme's first month (YYYY-MM): earlier ones are refused. */
+  programmeStart: string;
+  /** The current month's live report is served again for this long. */
+  liveCacheMs: number;
 }
 
 /** The review page's session cookie: a supervisor's (or operator's) token, HttpOnly, SameSite=Strict. */
@@ -28,10 +32,6 @@ export const REVIEW_COOKIE = 'sutasoma_review';
 
 const currentPeriod = () => todayInSoppeng().slice(0, 7);
 const DAY_MS = 86_400_000;
-
-function checkPeriod(period: string, field = 'period') {
-  if (period > currentPeriod()) throw problems.validation([{ field, code: 'future_period', message: 'is in the future: a month is reported once it has begun' }]);
-}
 function checkBpp(bpp: string | undefined) {
   if (bpp !== undefined && !findKecamatan(bpp)) {
     throw problems.validation([{ field: 'bpp', code: 'unknown_bpp', message: 'is not the kecamatan code of one of Soppeng\'s 8 BPP' }]);
@@ -39,8 +39,26 @@ function checkBpp(bpp: string | undefined) {
 }
 
 export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
-  const { pool, rules, weights } = opts;
+  const { pool, rules, weights, programmeStart } = opts;
   const lapse = rules.lapseAfterMonths;
+
+  const checkPeriod = (period: string, field = 'period') => {
+    if (period > currentPeriod()) throw problems.validation([{ field, code: 'future_period', message: 'is in the future: a month is reported once it has begun' }]);
+    if (period < programmeStart) {
+      throw problems.validation([{ field, code: 'before_programme', message: `is before the programme began (${programmeStart}): there is nothing to report` }]);
+    }
+  };
+
+  /** The current month, computed at most once per liveCacheMs by this replica however many ask. */
+  let live: { period: string; at: number; report: Promise<Snapshot> } | undefined;
+  const liveOf = (period: string): Promise<Snapshot> => {
+    if (live?.period === period && Date.now() - live.at < opts.liveCacheMs) return live.report;
+    const report = liveReport(pool, period, lapse);
+    const entry = { period, at: Date.now(), report };
+    live = entry;
+    report.catch(() => { if (live === entry) live = undefined; });
+    return report;
+  };
 
   /** A bearer token, or the review page's cookie when the request carries no Authorization header. */
   const requireRole = (...roles: Role[]) => {
@@ -62,11 +80,22 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
     };
   };
 
-  /** The month's report: the stored snapshot of a past month (produced on first read), the current month live. */
-  const reportOf = async (period: string, version?: number): Promise<Snapshot & { provisional: boolean }> => {
+  /**
+   * The month's report: the current month live; a past month its stored snapshot, produced on the
+   * review day, or on a supervisor's or operator's first read, never on an agent's (an agent cannot
+   * make the gateway compute and keep a month); the month before the programme (the ranking's and
+   * trend's baseline) as zeros computed, not stored.
+   */
+  const reportOf = async (period: string, principal: Principal, version?: number): Promise<Snapshot & { provisional: boolean }> => {
     if (period === currentPeriod()) {
       if (version !== undefined) throw problems.notFound(`${period} is not over: it has no stored versions yet.`);
-      return { ...(await liveReport(pool, period, lapse)), provisional: true };
+      return { ...(await liveOf(period)), provisional: true };
+    }
+    if (period < programmeStart) return { ...(await liveReport(pool, period, lapse)), provisional: false };
+    if (principal.role === 'agent' && version === undefined) {
+      const s = await readSnapshot(pool, period);
+      if (!s) throw problems.notFound(`The review of ${period} has not been produced yet: it is produced on the review day, or when a supervisor opens it.`);
+      return { ...s, provisional: false };
     }
     if (version !== undefined) {
       const s = await readSnapshot(pool, period, version);
@@ -113,7 +142,7 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
     if (request.principal.role === 'agent' && level !== 'agent') {
       throw problems.forbidden(`An agent sees only its own figures (level=agent), not level=${level}.`, ErrorCode.forbidden);
     }
-    const report = view(await reportOf(period, version), level, request.principal, bpp);
+    const report = view(await reportOf(period, request.principal, version), level, request.principal, bpp);
     if (format === 'csv' || (format === undefined && (request.headers.accept ?? '').includes('text/csv'))) {
       const name = `sutasoma-${period}-${level}${bpp ? `-${bpp}` : ''}${report.version ? `-v${report.version}` : '-provisional'}.csv`;
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`)
@@ -156,8 +185,8 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
   }, async (request) => {
     const { period } = request.query;
     checkPeriod(period);
-    const now = await reportOf(period);
-    const before = await reportOf(previousPeriod(period));
+    const now = await reportOf(period, request.principal);
+    const before = await reportOf(previousPeriod(period), request.principal);
     return {
       period, provisional: now.provisional, version: now.provisional ? null : now.version, weights, method: RANKING_METHOD,
       entries: rankBpps(now.rows.bpp, before.rows.bpp, weights),
@@ -179,7 +208,7 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
     checkBpp(bpp);
     const points = [];
     for (let i = months - 1; i >= 0; i--) {
-      const s = await reportOf(monthOf(monthIndex(period) - i));
+      const s = await reportOf(monthOf(monthIndex(period) - i), request.principal);
       const f = bpp ? s.rows.bpp.find((r) => r.key === bpp)!.figures : s.totals;
       points.push({ period: s.period, activeParticipants: f.activeParticipants, inArrears: f.inArrears, lapsed: f.lapsed, provisional: s.provisional });
     }
