@@ -137,8 +137,9 @@ if (!stopping) {
   const pwd = process.env.DEMO_PASSWORD ?? 'sutasoma-demo';
   console.log(`
 SUTASOMA is up (demo mode).
-  gateway        http://127.0.0.1:8080        API docs: http://127.0.0.1:8080/docs  (OpenAPI: /openapi.json)
+  gateway        http://127.0.0.1:8080        API docs: http://127.0.0.1:9080/docs  (OpenAPI: /openapi.json, metrics: /metrics, on the internal port)
   partner-sim    http://127.0.0.1:9090        farmers: http://127.0.0.1:9090/_sim/farmers?limit=5
+  internal ports each service's port + 1000 (9080-9086): /metrics, /ready, the adapters' /breaker
   adapters       ${children.filter((c) => c.name.endsWith('-adapter')).map((c) => `${c.name.replace('-adapter', '')}:${c.port}`).join('  ')}
   demo accounts  demo-agent (every village of Lalabata), demo-supervisor, demo-ops; password: ${pwd}
   token          curl -s -X POST http://127.0.0.1:8080/v1/auth/token -H 'content-type: application/json' -d '{"username":"demo-agent","password":"${pwd}"}'

@@ -79,7 +79,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       ...common, DATABASE_URL: db.databaseUrl, DB_SCHEMA: db.schema, JWT_SECRET: jwtSecret, JOB_SIGNING_SECRETS: SIM_CREDENTIALS.JOB_SIGNING_SECRETS,
       // The load generator is one agent at thousands of requests a second.
       RATE_LIMIT_API_PER_MIN: '1000000000',
-      ADAPTER_URLS: Object.entries(adapters).map(([s, p]) => `${s}=${p!.url}`).join(','), ...opts.gatewayEnv,
+      ADAPTER_URLS: Object.entries(adapters).map(([s, p]) => `${s}=${p!.internalUrl}`).join(','), ...opts.gatewayEnv,
     },
     nodeArgs,
     compiled: true,

@@ -78,7 +78,7 @@ export async function buildAdapterApp(def: AdapterDefinition, deps: AdapterDeps 
   app.decorate('partner', client);
   app.decorate('stepWorker', worker);
 
-  app.get('/breaker', { schema: { hide: true } }, async () => client.snapshot());
+  app.internal.get('/breaker', async () => client.snapshot());
   await def.routes?.(app, worker, ctx);
   app.addHook('onReady', async () => worker.start());
   app.addHook('onClose', async () => {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { JobSigningSecrets, commonEnv } from '@sutasoma/service-kit';
+import { JobSigningSecrets, commonEnv, internalEnv } from '@sutasoma/service-kit';
 
 /** The env keys every adapter reads, with the port and partner URL it uses by default. */
 export function adapterEnv(defaults: { port: number; partnerBaseUrl: string }) {
   return {
     ...commonEnv,
+    ...internalEnv,
     PORT: z.coerce.number().int().min(0).max(65535).default(defaults.port),
     HOST: z.string().default('127.0.0.1'),
     PARTNER_BASE_URL: z.string().url().default(defaults.partnerBaseUrl),

@@ -19,6 +19,15 @@ export const commonEnv = {
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default('sutasoma'),
 };
 
+/**
+ * The internal port: metrics, detailed readiness, API docs and breakers, for operators and scrapers on
+ * a private network, never the public port. Default: the public port + 1000 (0 with a public port 0).
+ */
+export const internalEnv = {
+  INTERNAL_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  INTERNAL_HOST: z.string().default('127.0.0.1'),
+};
+
 /** "true"/"1"/"yes" as a boolean env value. */
 export const envFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])

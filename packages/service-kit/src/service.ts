@@ -15,6 +15,11 @@ export type ReadinessCheck = () => Promise<Record<string, string>>;
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Registry;
+    /**
+     * The service's internal surfaces (`/metrics`, detailed `/ready`, and what a service adds: docs,
+     * breakers), served on the internal port only; the public port has none of them.
+     */
+    internal: FastifyInstance;
   }
 }
 
@@ -33,6 +38,17 @@ export interface ServiceOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The path of the first string holding U+0000 in a parsed request part, or null. */
+function nulAt(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const found = nulAt(v, path ? `${path}.${k}` : k);
+    if (found !== null) return found;
+  }
+  return null;
+}
 
 /** A Fastify instance with the project's conventions; register routes on it, then listen. */
 export async function buildService(opts: ServiceOptions): Promise<ServiceApp> {
@@ -70,6 +86,16 @@ export async function buildService(opts: ServiceOptions): Promise<ServiceApp> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // No text we keep may hold U+0000: PostgreSQL refuses it in text and JSON, so it would fail at the
+  // ledger after the request was taken (a 503 that no retry can mend). Refused here, naming the field.
+  app.addHook('preValidation', async (request) => {
+    const field = nulAt(request.body, '') ?? nulAt(request.query, '') ?? nulAt(request.params, '') ?? nulAt(request.headers['idempotency-key'], 'idempotency-key');
+    if (field !== null) {
+      throw new AppError(400, ErrorCode.validationFailed, 'Invalid request', {
+        detail: 'The request has invalid fields.', errors: [{ field: field || '(body)', code: 'nul_character', message: 'must not contain the NUL character (U+0000)' }],
+      });
+    }
+  });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
@@ -77,13 +103,20 @@ export async function buildService(opts: ServiceOptions): Promise<ServiceApp> {
     else request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', service: opts.name }));
-  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+  const health = async () => ({ status: 'ok', service: opts.name });
+  app.get('/health', { schema: { hide: true } }, health);
+
+  const internal = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
+  app.decorate('internal', internal);
+  app.addHook('onReady', async () => { await internal.ready(); });
+  app.addHook('onClose', async () => { await internal.close(); });
+  internal.get('/health', health);
+  internal.get('/ready', async (_request, reply) => {
     const checks = opts.readiness ? await opts.readiness().catch((err: Error) => ({ readiness: err.message })) : {};
     const ready = Object.values(checks).every((v) => v === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', service: opts.name, checks });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  internal.get('/metrics', async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

@@ -33,14 +33,14 @@ t.test('/health answers ok with the service name', async (t) => {
 
 t.test('/ready answers 200 while every check is ok', async (t) => {
   const { app } = await startService(t, async () => ({ postgres: 'ok', redis: 'ok' }));
-  const res = await app.inject({ url: '/ready' });
+  const res = await app.internal.inject({ url: '/ready' });
   t.equal(res.statusCode, 200);
   t.same(res.json(), { status: 'ready', service: 'gateway', checks: { postgres: 'ok', redis: 'ok' } });
 });
 
 t.test('/ready answers 503 naming the failing check when Redis is down', async (t) => {
   const { app } = await startService(t, async () => ({ postgres: 'ok', redis: 'unreachable: connect ECONNREFUSED 127.0.0.1:6379' }));
-  const res = await app.inject({ url: '/ready' });
+  const res = await app.internal.inject({ url: '/ready' });
   t.equal(res.statusCode, 503);
   t.same(res.json(), {
     status: 'not_ready',
@@ -51,7 +51,7 @@ t.test('/ready answers 503 naming the failing check when Redis is down', async (
 
 t.test('/ready answers 503 when the readiness check itself throws', async (t) => {
   const { app } = await startService(t, async () => { throw new Error('pool is closed'); });
-  const res = await app.inject({ url: '/ready' });
+  const res = await app.internal.inject({ url: '/ready' });
   t.equal(res.statusCode, 503);
   t.same(res.json().checks, { readiness: 'pool is closed' });
 });
@@ -62,7 +62,7 @@ t.test('/metrics serves Prometheus text with request durations labelled by route
   await app.inject({ url: '/v1/registrations/0b6c8a5e-1111-4222-8333-444455556666' });
   await app.inject({ url: '/v1/registrations/7a1d3c2b-1111-4222-8333-444455556666' });
   await app.inject({ url: '/no/such/route/for-farmer-7312024505880007' });
-  const res = await app.inject({ url: '/metrics' });
+  const res = await app.internal.inject({ url: '/metrics' });
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
   const text = res.body;

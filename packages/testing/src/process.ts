@@ -21,6 +21,8 @@ export interface ServiceProcess {
   name: string;
   url: string;
   port: number;
+  /** The internal port's address: metrics, readiness, breaker, docs. */
+  internalUrl: string;
   /** Output so far, for a failing test's diagnostics. */
   output: () => string;
   /** Sends a signal (SIGKILL for a crash) and waits for the process to exit. */
@@ -58,6 +60,7 @@ export async function startServiceProcess(opts: StartOptions): Promise<ServicePr
   // tries another port; a restart keeps its port, which others already know.
   let port = await freePort();
   let url = `http://127.0.0.1:${port}`;
+  let internalPort = await freePort();
   let child: ChildProcess;
   let log = '';
 
@@ -65,7 +68,7 @@ export async function startServiceProcess(opts: StartOptions): Promise<ServicePr
     // One process, no wrapper: a SIGKILL must kill the service itself, as a crash would.
     child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serviceArgs(opts.service, opts.compiled ?? false)], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env, PORT: String(port), HOST: '127.0.0.1', SIM_PORT: String(port) },
+      env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env, PORT: String(port), HOST: '127.0.0.1', SIM_PORT: String(port), INTERNAL_PORT: String(internalPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => { log = (log + chunk.toString()).slice(-20_000); };
@@ -103,8 +106,9 @@ export async function startServiceProcess(opts: StartOptions): Promise<ServicePr
       if (tries >= 5 || !/EADDRINUSE/.test(log)) throw err;
       port = await freePort();
       url = `http://127.0.0.1:${port}`;
+      internalPort = await freePort();
       log = '';
     }
   }
-  return { name: opts.service, url, port, output: () => log, kill, restart: launch };
+  return { name: opts.service, url, port, internalUrl: `http://127.0.0.1:${internalPort}`, output: () => log, kill, restart: launch };
 }

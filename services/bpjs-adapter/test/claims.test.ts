@@ -176,7 +176,7 @@ t.test('a decision signed with the wrong secret is refused, logged and counted, 
   const forged = await deliver(decisionBody(input.claimRef), { secret: `whsec_${Buffer.from('an-attacker-secret-of-32-bytes!!').toString('base64')}` });
   t.equal(forged.statusCode, 401);
   t.equal(forged.json().code, 'webhook_signature_invalid');
-  const metrics = (await app.inject({ url: '/metrics' })).body;
+  const metrics = (await app.internal.inject({ url: '/metrics' })).body;
   t.match(metrics, /webhooks_received_total\{partner="bpjs",outcome="bad_signature"[^}]*\} [1-9]/);
   t.same(await eventsOf(input.claimRef, 'bpjs.await_decision'), []);
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { publicKeyAlgorithm } from './token-keys.ts';
-import { JobSigningSecrets, commonEnv, envFlag, parseConfig } from '@sutasoma/service-kit';
+import { JobSigningSecrets, commonEnv, envFlag, internalEnv, parseConfig } from '@sutasoma/service-kit';
 import type { ClaimRules } from './flows/claim-rules.ts';
 import { parseWeights } from './reports/ranking.ts';
 
@@ -15,6 +15,7 @@ const csvInts = (def: string) => z.string().default(def).transform((s, ctx) => {
 
 export const ConfigSchema = z.object({
   ...commonEnv,
+  ...internalEnv,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('127.0.0.1'),
   /** Where people reach the gateway (https in production): browsers' writes must come from this origin. */
@@ -100,8 +101,8 @@ export const ConfigSchema = z.object({
   INTAKE_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   /** How long a hospital discharge may wait for its admission before it is refused. */
   INTAKE_ORDER_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
-  /** Where each adapter answers, for the ops view of their breakers: `system=url,…`. */
-  ADAPTER_URLS: z.string().default('simluhtan=http://127.0.0.1:8081,ekartutani=http://127.0.0.1:8082,bpjs=http://127.0.0.1:8083,plkk=http://127.0.0.1:8084,bank=http://127.0.0.1:8085,hospital=http://127.0.0.1:8086')
+  /** Each adapter's internal address (its breaker), for the ops view of the breakers: `system=url,…`. */
+  ADAPTER_URLS: z.string().default('simluhtan=http://127.0.0.1:9081,ekartutani=http://127.0.0.1:9082,bpjs=http://127.0.0.1:9083,plkk=http://127.0.0.1:9084,bank=http://127.0.0.1:9085,hospital=http://127.0.0.1:9086')
     .transform((s) => Object.fromEntries(s.split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]))),
   /** How long the ops view of the breakers waits for each adapter before showing it `unknown`. */
   ADAPTER_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000),

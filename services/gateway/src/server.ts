@@ -1,5 +1,5 @@
 import { createPool, migrate } from '@sutasoma/ledger';
-import { runService, startMain } from '@sutasoma/service-kit';
+import { internalPortOf, runService, startMain } from '@sutasoma/service-kit';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -12,5 +12,5 @@ startMain(async () => {
     await pool.end();
   }
   const app = await buildApp(config);
-  await runService({ app, port: config.PORT, host: config.HOST });
+  await runService({ app, port: config.PORT, host: config.HOST, internalPort: internalPortOf(config), internalHost: config.INTERNAL_HOST });
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { TEST_JWT_SECRET, startGateway } from './helpers.ts';
+import { REQUIRED_ENV, TEST_JWT_SECRET, startGateway } from './helpers.ts';
 import { loadConfig } from '../src/config.ts';
 
 const gw = await startGateway(t);
@@ -39,7 +39,7 @@ t.test('tokens that must be refused', async (t) => {
 });
 
 t.test('an identity provider\'s key must be a PEM public key of an accepted type', async (t) => {
-  const base = { JWT_SECRET: undefined as unknown as string };
+  const base = { ...REQUIRED_ENV, JWT_SECRET: undefined as unknown as string };
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
   t.equal(loadConfig({ ...base, JWT_PUBLIC_KEY: rsa }).JWT_PUBLIC_KEY, rsa, 'an RSA public key in PEM');
   for (const [why, key] of [
@@ -52,10 +52,10 @@ t.test('an identity provider\'s key must be a PEM public key of an accepted type
 });
 
 t.test('demo mode is refused where it could meet real users, and has no default password', async (t) => {
-  const demo = { DEMO_MODE: 'true', DEMO_PASSWORD: 'a-demo-password' };
+  const demo = { ...REQUIRED_ENV, DEMO_MODE: 'true', DEMO_PASSWORD: 'a-demo-password' };
   t.equal(loadConfig(demo).DEMO_MODE, true, 'on a developer\'s machine, with its password given');
   const rsa = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
   t.throws(() => loadConfig({ ...demo, NODE_ENV: 'production' }), /DEMO_MODE.*NODE_ENV=production/, 'with NODE_ENV=production');
   t.throws(() => loadConfig({ ...demo, JWT_PUBLIC_KEY: rsa }), /DEMO_MODE.*JWT_PUBLIC_KEY/, 'with the identity provider\'s key configured');
-  t.throws(() => loadConfig({ DEMO_MODE: 'true' }), /DEMO_PASSWORD.*required/, 'without a password of its own');
+  t.throws(() => loadConfig({ ...REQUIRED_ENV, DEMO_MODE: 'true' }), /DEMO_PASSWORD.*required/, 'without a password of its own');
 });

@@ -36,7 +36,7 @@ export async function startFlow(t: Test, opts: { gatewayEnv?: Record<string, str
   const queues = createTestPrefix();
   const partners = await startPartners(queues.prefix, opts.adapterEnv, { ...(opts.claims ? { claims: true } : {}), ...(opts.simEnv ? { simEnv: opts.simEnv } : {}) });
   t.teardown(() => partners.stop());
-  const adapterUrls = Object.entries(partners.adapters).map(([system, p]) => `${system}=${p!.url}`).join(',');
+  const adapterUrls = Object.entries(partners.adapters).map(([system, p]) => `${system}=${p!.internalUrl}`).join(',');
   // The ops view of the breakers asks each adapter process; on a busy machine one may take more than
   // the production second to answer, which is not what any test here is about.
   const gw = await startGateway(t, { ADAPTER_URLS: adapterUrls, ADAPTER_PROBE_TIMEOUT_MS: '15000', ...opts.gatewayEnv }, queues);

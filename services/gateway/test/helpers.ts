@@ -8,6 +8,8 @@ import { loadConfig } from '../src/config.ts';
 import { DEMO_ACCOUNTS } from '../src/demo-accounts.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+/** What every gateway configuration must hold (tests' own secrets), for tests that build one themselves. */
+export const REQUIRED_ENV = { JOB_SIGNING_SECRETS: SIM_CREDENTIALS.JOB_SIGNING_SECRETS };
 
 export interface GatewayUnderTest {
   app: ServiceApp;
@@ -25,7 +27,7 @@ export async function startGateway(t: Test, env: Record<string, string> = {}, qu
     REDIS_URL: testRedisUrl(),
     QUEUE_PREFIX: queues.prefix,
     JWT_SECRET: TEST_JWT_SECRET,
-    JOB_SIGNING_SECRETS: SIM_CREDENTIALS.JOB_SIGNING_SECRETS,
+    ...REQUIRED_ENV,
     LOG_LEVEL: 'warn',
     RELAY_POLL_MS: '200',
     // No adapter of `npm start` (ports 8081-8086) is ever asked anything: flows give their own.

@@ -12,7 +12,7 @@ t.test('the committed OpenAPI document is the one the zod schemas generate (run 
 });
 
 t.test('the served document is OpenAPI 3.1 and documents the registration contract', async (t) => {
-  const doc = (await gw.app.inject({ url: '/openapi.json' })).json();
+  const doc = (await gw.app.internal.inject({ url: '/openapi.json' })).json();
   t.equal(doc.openapi, '3.1.0');
   const post = doc.paths['/v1/registrations'].post;
   t.ok(post.parameters.some((p: { in: string; name: string; required: boolean }) => p.in === 'header' && p.name === 'idempotency-key' && p.required));

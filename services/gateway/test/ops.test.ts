@@ -110,16 +110,19 @@ t.test('waiting for a replayed operation never burns a fresh attempt count on st
 });
 
 t.test('metrics show queues, failures by system and code, breakers, recoveries and replays', async (t) => {
-  const gateway = (await flow.app.inject({ url: '/metrics' })).body;
+  const gateway = (await flow.app.internal.inject({ url: '/metrics' })).body;
   t.match(gateway, /queue_jobs\{queue="bpjs",state="waiting"[^}]*\} \d+/);
   t.match(gateway, /queue_oldest_waiting_seconds\{queue="gateway-events"[^}]*\} [\d.]+/);
   t.match(gateway, /ops_actions_total\{action="replay"[^}]*\} 3/);
   t.match(gateway, /reconciler_recoveries_total/);
   t.match(gateway, /http_request_duration_seconds_count\{[^}]*method="POST",route="\/v1\/registrations",status="202"/);
-  const bpjs = await (await fetch(`${flow.partners.adapters.bpjs.url}/metrics`)).text();
+  const bpjs = await (await fetch(`${flow.partners.adapters.bpjs.internalUrl}/metrics`)).text();
   t.match(bpjs, /step_jobs_total\{system="bpjs",step="bpjs.register_participant",outcome="failed",code="PARTNER_AUTH"[^}]*\} \d+/);
   t.match(bpjs, /step_job_duration_seconds_bucket\{[^}]*system="bpjs"/);
   t.match(bpjs, /partner_breaker_open\{system="bpjs"[^}]*\} 0/);
+  for (const path of ['/metrics', '/breaker', '/ready']) {
+    t.equal((await fetch(`${flow.partners.adapters.bpjs.url}${path}`)).status, 404, `an adapter's public port has no ${path}`);
+  }
   t.match(bpjs, /partner_call_duration_seconds_count\{[^}]*system="bpjs",outcome="403"/);
 });
 
@@ -128,7 +131,7 @@ t.test('every metric the Grafana dashboard queries is exported by the running sy
   const dashboard = JSON.parse(await readFile(new URL('../../../observability/grafana-dashboard.json', import.meta.url), 'utf8'));
   const exprs: string[] = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((x) => x.expr));
   const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\b([a-z_]+_(?:total|seconds|bytes|jobs|open)(?:_bucket|_count)?)\b/g)].map((m) => m[1]!)));
-  const exported = (await flow.app.inject({ url: '/metrics' })).body + await (await fetch(`${flow.partners.adapters.bpjs.url}/metrics`)).text();
+  const exported = (await flow.app.internal.inject({ url: '/metrics' })).body + await (await fetch(`${flow.partners.adapters.bpjs.internalUrl}/metrics`)).text();
   t.ok(names.size >= 10);
   for (const name of names) t.match(exported, new RegExp(`^${name}[{ ]`, 'm'), `${name} is exported`);
 });

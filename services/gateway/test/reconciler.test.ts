@@ -7,7 +7,7 @@ import { testRedisUrl, waitFor } from '@sutasoma/testing';
 import { ClaimStatus, ContributionStatus, RegistrationStatus } from '@sutasoma/contracts';
 import { buildFlows } from '../src/flows/index.ts';
 import { claimRules, contributionRules, feeRules, loadConfig } from '../src/config.ts';
-import { lalabataFarmer, startGateway } from './helpers.ts';
+import { REQUIRED_ENV, lalabataFarmer, startGateway } from './helpers.ts';
 
 // The gateway alone, with a reconciler that acts on an operation untouched for 1 s; the simluhtan
 // adapter's part is played by hand, so its step's job can end without its event ever reaching the ledger.
@@ -52,7 +52,7 @@ t.test('a step whose job ended but whose event never reached the ledger runs aga
 
 t.test('an operation whose step job still waits in its queue (a backlog, a partner down) is not published again; once its job ends without an event, it is', async (t) => {
   const stillQueued = async () => {
-    const res = await gw.app.inject({ url: '/metrics' });
+    const res = await gw.app.internal.inject({ url: '/metrics' });
     return Number(/^reconciler_still_queued_total(?:\{[^}]*\})? (\d+)/m.exec(res.body)?.[1] ?? 0);
   };
   const res = await gw.app.inject({
@@ -127,7 +127,7 @@ t.test('a contribution paid whose BPJS posting job ended without its event is po
 });
 
 t.test('the ledger\'s end states of each kind (which the reconciler and the unfinished index read) are its flow\'s', async (t) => {
-  const config = loadConfig({ DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused', JWT_SECRET: 'x'.repeat(32) });
+  const config = loadConfig({ ...REQUIRED_ENV, DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused', JWT_SECRET: 'x'.repeat(32) });
   const flows = buildFlows(contributionRules(config), feeRules(config), claimRules(config));
   const statuses: Record<string, readonly string[]> = {
     registration: RegistrationStatus.options, contribution: ContributionStatus.options, jkk_claim: ClaimStatus.options, jkm_claim: ClaimStatus.options,

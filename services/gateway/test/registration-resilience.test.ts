@@ -24,7 +24,7 @@ t.test('BPJS down: registrations wait in verifying, the breaker opens and stops 
   const farmers = await flow.farmers('eligible', 5, 100);
   const ids = await Promise.all(farmers.map(async (f) => (await flow.register(f)).id));
 
-  await waitFor(async () => ((await (await fetch(`${flow.partners.adapters.bpjs.url}/breaker`)).json()) as { state: string }).state, (s) => s === 'open', { what: 'the BPJS breaker to open' });
+  await waitFor(async () => ((await (await fetch(`${flow.partners.adapters.bpjs.internalUrl}/breaker`)).json()) as { state: string }).state, (s) => s === 'open', { what: 'the BPJS breaker to open' });
   const breakers = await flow.get('/ops/breakers', flow.token('demo-ops'));
   t.match(breakers.body.items.find((b: { system: string }) => b.system === 'bpjs'), { state: /^(open|half_open)$/ }, 'the ops view shows the BPJS breaker open');
   // The calls that opened the breaker reach the gateway as events a moment after the adapter counted

@@ -121,6 +121,18 @@ t.test('a missing or malformed Idempotency-Key is a 400 naming the header', asyn
   }
 });
 
+t.test('a NUL character anywhere in the request is refused with 400 naming the field, not taken and failed later', async (t) => {
+  const before = await count('operations');
+  const res = await post(lalabataFarmer({ nik: '7312024505880099', fullName: 'Besse\u0000Hasnah' }));
+  t.equal(res.statusCode, 400, 'not a 503 the agent app would retry for ever');
+  t.match(res.headers['content-type'], /application\/problem\+json/);
+  t.same(res.json().errors, [{ field: 'fullName', code: 'nul_character', message: 'must not contain the NUL character (U+0000)' }]);
+  t.equal(await count('operations'), before, 'nothing taken');
+  const query = await gw.app.inject({ url: '/ops/jobs?code=%00', headers: { authorization: `Bearer ${gw.token('demo-ops')}` } });
+  t.equal(query.statusCode, 400, 'in a query string too');
+  t.equal(query.json().errors[0].field, 'code');
+});
+
 t.test('a body over the size limit is refused with 413', async (t) => {
   const res = await post({ ...lalabataFarmer(), address: 'x'.repeat(20_000) });
   t.equal(res.statusCode, 413);
@@ -150,11 +162,22 @@ t.test('authentication and scope', async (t) => {
   t.equal(supervisor.statusCode, 200);
 });
 
-t.test('health and docs need no token; the demo token route does not exist outside demo mode', async (t) => {
+t.test('the public port shows health only; metrics, readiness and docs are on the internal port; no demo token route outside demo mode', async (t) => {
   t.equal((await gw.app.inject({ url: '/health' })).statusCode, 200);
-  t.equal((await gw.app.inject({ url: '/ready' })).json().status, 'ready');
-  t.equal((await gw.app.inject({ url: '/openapi.json' })).statusCode, 200);
-  t.equal((await gw.app.inject({ url: '/docs' })).statusCode < 400, true);
+  for (const url of ['/ready', '/metrics', '/openapi.json', '/docs']) {
+    const res = await gw.app.inject({ url });
+    t.equal(res.statusCode, 404, `public ${url}: not there`);
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+  }
+  const ready = await gw.app.internal.inject({ url: '/ready' });
+  t.same(ready.json().checks, { postgres: 'ok', redis: 'ok' }, 'internal /ready: each dependency');
+  t.match((await gw.app.internal.inject({ url: '/metrics' })).body, /http_request_duration_seconds/);
+  t.equal((await gw.app.internal.inject({ url: '/openapi.json' })).json().openapi, '3.1.0');
+  const docs = await gw.app.internal.inject({ url: '/docs/' });
+  t.equal(docs.statusCode, 200);
+  t.match(docs.body, /swagger-ui/i, 'Swagger UI');
+  const docJson = await gw.app.internal.inject({ url: '/docs/json' });
+  t.ok(docJson.json().paths['/v1/registrations'], 'Swagger UI reads the public app\'s document');
   const token = await gw.app.inject({ method: 'POST', url: '/v1/auth/token', payload: { username: 'demo-agent', password: 'sutasoma-demo' } });
   t.equal(token.statusCode, 404);
 });

@@ -9,7 +9,7 @@ import { contributionRules, feeRules, loadConfig } from '../src/config.ts';
 import { buildContributionFlow } from '../src/flows/contribution-flow.ts';
 import { applyStepEvents } from '../src/flows/engine.ts';
 import { registrationFlow } from '../src/flows/registration-flow.ts';
-import { registerFarmer, startGateway, stepEvent } from './helpers.ts';
+import { REQUIRED_ENV, registerFarmer, startGateway, stepEvent } from './helpers.ts';
 
 // The gateway alone: no adapter runs, so the events below are the only ones its registrations get.
 const gw = await startGateway(t);
@@ -83,7 +83,7 @@ t.test('an event that waited for another transaction on its operation decides on
 });
 
 t.test('a batch that registers three farmers, then batches that pay their first months: every participant, coverage and fee written', async (t) => {
-  const config = loadConfig({ JWT_SECRET: 'x'.repeat(32) });
+  const config = loadConfig({ ...REQUIRED_ENV, JWT_SECRET: 'x'.repeat(32) });
   const both = new Map([[registrationFlow.kind, registrationFlow], ['contribution', buildContributionFlow(contributionRules(config), feeRules(config))]]);
   const ids = await register(['0401', '0402', '0403']);
   const kpjs = ['19000000401', '19000000402', '19000000403'];

@@ -109,7 +109,7 @@ t.test('refused with 401 and nothing published: a wrong secret, a stale timestam
   const unsigned = await app.inject({ method: 'POST', url: '/webhooks/hospital/fhir', payload: JSON.stringify(body), headers: { 'content-type': 'application/fhir+json' } });
   t.equal(unsigned.statusCode, 401);
   t.equal((await published()).length, before);
-  const metrics = (await app.inject({ url: '/metrics' })).body;
+  const metrics = (await app.internal.inject({ url: '/metrics' })).body;
   t.match(metrics, /webhooks_received_total\{[^}]*partner="hospital"[^}]*outcome="bad_signature"[^}]*\} 3/, 'each refusal is counted');
 });
 

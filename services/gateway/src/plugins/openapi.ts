@@ -22,7 +22,7 @@ function withRateLimitAnswers<T>(doc: T): T {
   return doc;
 }
 
-/** OpenAPI 3.1 generated from the routes' zod schemas, at /openapi.json, and Swagger UI at /docs. */
+/** OpenAPI 3.1 generated from the routes' zod schemas, at /openapi.json, and Swagger UI at /docs, on the internal port. */
 export async function registerOpenApi(app: ServiceApp) {
   await app.register(fastifySwagger, {
     openapi: {
@@ -38,6 +38,8 @@ export async function registerOpenApi(app: ServiceApp) {
     transform: jsonSchemaTransform,
     transformObject: (input) => withRateLimitAnswers(jsonSchemaTransformObject(input)),
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Served on the internal port: the document is generated from the public app's routes.
+  await app.internal.register(fastifySwagger, { openapi: { openapi: '3.1.0' }, transformObject: () => app.swagger() as never });
+  await app.internal.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.internal.get('/openapi.json', async () => app.swagger());
 }
