@@ -42,6 +42,9 @@ export async function buildService(opts: ServiceOptions): Promise<ServiceApp> {
     // Our own onResponse hook logs requests; Fastify's two lines per request are noise at load.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (logger, bindings, options) => lazyChild(logger as Logger, bindings, options) as FastifyBaseLogger,
+    // Errors the router raises before a route is found (a bad escape, a path parameter too long) would
+    // otherwise leave as Fastify's own JSON, not problem+json.
+    frameworkErrors: problemErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setErrorHandler(problemErrorHandler);
