@@ -48,6 +48,15 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
       return sendProblem(reply, request, new AppError(413, ErrorCode.payloadTooLarge, 'Payload too large', { detail: 'The request body is over the size limit.' }));
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return sendProblem(reply, request, new AppError(415, ErrorCode.unsupportedMediaType, 'Unsupported media type', { detail: 'Send application/json.' }));
+    // The router's own refusals, before any route: a percent sign that starts no escape, a path parameter over its length.
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return sendProblem(reply, request, new AppError(400, ErrorCode.validationFailed, 'Invalid request', {
+        detail: 'The request path cannot be read.',
+        errors: [error.code === 'FST_ERR_BAD_URL'
+          ? { field: '(path)', code: 'invalid_url', message: 'has a percent sign that is not a valid escape' }
+          : { field: '(path)', code: 'too_long', message: 'has a segment longer than any identifier of this API' }],
+      }));
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return sendProblem(reply, request, new AppError(400, ErrorCode.validationFailed, 'Invalid request', {

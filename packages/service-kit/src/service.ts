@@ -39,13 +39,16 @@ export interface ServiceOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The path of the first string holding U+0000 in a parsed request part, or null. */
-function nulAt(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (typeof value !== 'object' || value === null) return null;
-  for (const [k, v] of Object.entries(value)) {
-    const found = nulAt(v, path ? `${path}.${k}` : k);
-    if (found !== null) return found;
+/** The path of the first string holding U+0000 in a parsed request part, or null (a loop: bodies may nest deep). */
+function nulAt(root: unknown, rootPath: string): string | null {
+  const pending: [unknown, string][] = [[root, rootPath]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, path] = next;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) pending.push([v, path ? `${path}.${k}` : k]);
+    }
   }
   return null;
 }
@@ -64,6 +67,9 @@ export async function buildService(opts: ServiceOptions): Promise<ServiceApp> {
     // Our own onResponse hook logs requests; Fastify's two lines per request are noise at load.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (logger, bindings, options) => lazyChild(logger as Logger, bindings, options) as FastifyBaseLogger,
+    // Errors the router raises before a route is found (a bad escape, a path parameter too long) would
+    // otherwise leave as Fastify's own JSON, not problem+json.
+    frameworkErrors: problemErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setErrorHandler(problemErrorHandler);

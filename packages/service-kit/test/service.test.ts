@@ -156,6 +156,17 @@ t.test('a body that is not JSON, or too large, answers a problem rather than a s
   t.equal(text.json().code, 'unsupported_media_type');
 });
 
+t.test('a path that cannot be read (a percent sign that is no escape, a segment over the length limit) answers 400 problem+json', async (t) => {
+  const { app } = await startService(t);
+  const cases: [string, string][] = [['/v1/registrations/abc%', 'invalid_url'], ['/v1/registrations/%E0%A4%A', 'invalid_url'], [`/v1/registrations/${'1'.repeat(101)}`, 'too_long']];
+  for (const [url, code] of cases) {
+    const res = await app.inject({ url });
+    t.equal(res.statusCode, 400, url);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json(), { status: 400, code: 'validation_failed', errors: [{ field: '(path)', code }] });
+  }
+});
+
 t.test('an unexpected error answers 500 without revealing its message, and is logged with the request id', async (t) => {
   const { app, logged } = await startService(t);
   const res = await app.inject({ url: '/boom', headers: { 'x-request-id': 'ops-trace-0001' } });

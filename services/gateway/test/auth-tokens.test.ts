@@ -1,20 +1,10 @@
 import t from 'tap';
-import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { REQUIRED_ENV, TEST_JWT_SECRET, startGateway } from './helpers.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { REQUIRED_ENV, handSignedToken as token, startGateway } from './helpers.ts';
 import { loadConfig } from '../src/config.ts';
 
 const gw = await startGateway(t);
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-
-/** A token signed with the gateway's secret: by default every claim it needs, nothing else odd. */
-function token(claims: Record<string, unknown> = {}, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }, secret = TEST_JWT_SECRET): string {
-  const body = { sub: 'agent-x', role: 'agent', villages: ['7312022001'], iss: 'sutasoma', aud: 'sutasoma-gateway', iat: now(), exp: now() + 600, ...claims };
-  for (const [k, v] of Object.entries(body)) if (v === undefined) delete (body as Record<string, unknown>)[k];
-  const unsigned = `${b64(header)}.${b64(body)}`;
-  const alg = header['alg'] === 'HS512' ? 'sha512' : 'sha256';
-  return header['alg'] === 'none' ? `${unsigned}.` : `${unsigned}.${createHmac(alg, secret).update(unsigned).digest('base64url')}`;
-}
 const status = async (bearer: string) => (await gw.app.inject({ url: '/v1/participants/26300000000', headers: { authorization: `Bearer ${bearer}` } })).statusCode;
 
 t.test('a token with every claim, our issuer and audience, HS256, is accepted', async (t) => {

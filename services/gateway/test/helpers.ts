@@ -1,5 +1,5 @@
 import type { Test } from 'tap';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { StepEvent, type StepName, type StepOutcome } from '@sutasoma/contracts';
 import { SIM_CREDENTIALS, createTestPrefix, createTestSchema, testRedisUrl, type TestPrefix, type TestSchema } from '@sutasoma/testing';
 import type { ServiceApp } from '@sutasoma/service-kit';
@@ -16,6 +16,21 @@ export interface GatewayUnderTest {
   db: TestSchema;
   queues: TestPrefix;
   token: (username: 'demo-agent' | 'demo-supervisor' | 'demo-ops', extra?: Record<string, unknown>) => string;
+}
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/**
+ * A token made by hand, signed with the test secret unless told: by default every claim the gateway
+ * needs (an agent's), each overridden by `claims` (undefined removes it); `alg: 'none'` leaves it unsigned.
+ */
+export function handSignedToken(claims: Record<string, unknown> = {}, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }, secret = TEST_JWT_SECRET): string {
+  const now = Math.floor(Date.now() / 1000);
+  const body: Record<string, unknown> = { sub: 'agent-x', role: 'agent', villages: ['7312022001'], iss: 'sutasoma', aud: 'sutasoma-gateway', iat: now, exp: now + 600, ...claims };
+  for (const [k, v] of Object.entries(body)) if (v === undefined) delete body[k];
+  const unsigned = `${b64(header)}.${b64(body)}`;
+  const alg = header['alg'] === 'HS512' ? 'sha512' : 'sha256';
+  return header['alg'] === 'none' ? `${unsigned}.` : `${unsigned}.${createHmac(alg, secret).update(unsigned).digest('base64url')}`;
 }
 
 /** The real gateway on a schema and queue prefix of its own; closed and cleaned in teardown. */

@@ -62,6 +62,13 @@ const SELECT_FAILED = `SELECT s.operation_id, o.kind, s.step, s.system, s.last_e
   FROM operation_steps s JOIN operations o ON o.id = s.operation_id`;
 
 /**
+ * What an audit row can hold of a request: PostgreSQL's text and jsonb refuse U+0000, so a NUL anywhere in
+ * a body (a key or a value) would lose the row. It is written as U+FFFD instead.
+ */
+const auditText = (text: string) => text.replace(/\u0000/g, '\ufffd');
+const auditJson = (value: unknown) => JSON.stringify(value ?? {}).replace(/\\\\|\\u0000/g, (m) => (m === '\\u0000' ? '\\ufffd' : m));
+
+/**
  * The operators' API: failed work across every queue, replays and discards (each audited with who,
  * when, what and why), an operation's timeline, and every partner's breaker.
  */
@@ -76,10 +83,10 @@ export async function opsRoutes(app: ServiceApp, opts: OpsRoutesOptions) {
     if (!request.principal) return;
     // A replay or discard that ran writes its own row, with what it did.
     if (reply.statusCode === 200 && request.method === 'POST') return;
-    const body = (request.body ?? {}) as { reason?: string };
+    const reason = (request.body as { reason?: unknown } | undefined)?.reason;
     await pool.query(
       'INSERT INTO ops_audit (actor, action, target, reason, request, status) VALUES ($1, $2, $3, $4, $5, $6)',
-      [request.principal.sub, `${request.method} ${request.routeOptions.url}`, request.url, body.reason ?? null, JSON.stringify(request.body ?? request.query ?? {}), reply.statusCode],
+      [request.principal.sub, `${request.method} ${request.routeOptions.url}`, request.url, typeof reason === 'string' ? auditText(reason) : null, auditJson(request.body ?? request.query), reply.statusCode],
     ).catch((err: Error) => request.log.error({ err: err.message }, 'ops audit row not written'));
   });
 
@@ -135,7 +142,7 @@ export async function opsRoutes(app: ServiceApp, opts: OpsRoutesOptions) {
     }
     const audit = await pool.query<{ id: string }>(
       'INSERT INTO ops_audit (actor, action, reason, request, result) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-      [actor, `${action}${dryRun ? ' (dry run)' : ''}`, sel.reason, JSON.stringify({ ...sel, dryRun }), JSON.stringify({ done, skipped })],
+      [actor, `${action}${dryRun ? ' (dry run)' : ''}`, auditText(sel.reason), auditJson({ ...sel, dryRun }), JSON.stringify({ done, skipped })],
     );
     return { action, dryRun, done, skipped, auditId: Number(audit.rows[0]!.id) };
   }

@@ -66,6 +66,8 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const cookie = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[REVIEW_COOKIE];
       if (request.headers.authorization || !cookie) return bearer(request, reply);
+      const principal = await app.verifyToken(cookie).catch(() => null);
+      if (!principal) throw problems.unauthorized('The review session has expired: sign in again at /review/login.');
       if (request.method !== 'GET') {
         // A cookie goes wherever the browser is sent: a write with it must be the page's own JSON call.
         sameOrigin(request, opts.publicUrl, true);
@@ -73,8 +75,6 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
           throw new AppError(415, ErrorCode.unsupportedMediaType, 'Unsupported media type', { detail: 'A write with the review session must send application/json.' });
         }
       }
-      const principal = await app.verifyToken(cookie).catch(() => null);
-      if (!principal) throw problems.unauthorized('The review session has expired: sign in again at /review/login.');
       if (!roles.includes(principal.role)) throw problems.forbidden(`This needs one of the roles ${roles.join(', ')}.`, ErrorCode.forbidden);
       request.principal = principal;
     };
