@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PiiKeys } from '@sutasoma/pii';
 import { commonEnv } from '@sutasoma/service-kit';
 
 /** The env keys every adapter reads, with the port and partner URL it uses by default. */
@@ -20,6 +21,8 @@ export function adapterEnv(defaults: { port: number; partnerBaseUrl: string }) {
     WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
     /** A partner's notification is acknowledged once the gateway applied it, waiting at most this long (else 503, the partner retries); 0 does not wait. */
     WEBHOOK_HANDOVER_MS: z.coerce.number().int().min(0).default(5_000),
+    /** The gateway's personal-data keys (`kid:base64key,…`): step jobs carry the farmer's data sealed under them. */
+    PII_KEYS: PiiKeys,
   };
 }
 

@@ -155,7 +155,8 @@ export class Pii {
    * `pii` field, the others left as they are; an object without any is returned as it is. Fields
    * already sealed there are kept, and clear ones given beside them join them.
    */
-  protect(obj: Record<string, unknown>): Record<string, unknown> {
+  protect(value: object): Record<string, unknown> {
+    const obj = value as Record<string, unknown>;
     let personal: Record<string, unknown> | undefined;
     const clear: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) {
@@ -169,7 +170,8 @@ export class Pii {
   }
 
   /** The object as it was before `protect` (one that holds nothing sealed is returned as it is). */
-  reveal<T = Record<string, unknown>>(obj: Record<string, unknown>): T {
+  reveal<T = Record<string, unknown>>(value: object): T {
+    const obj = value as Record<string, unknown>;
     const sealed = obj[SEALED_FIELD];
     if (typeof sealed !== 'string') return obj as T;
     const { [SEALED_FIELD]: _sealed, ...clear } = obj;
@@ -177,8 +179,8 @@ export class Pii {
   }
 
   /** Whether the object holds a personal field in clear. */
-  static exposes(obj: Record<string, unknown>): boolean {
-    for (const k of Object.keys(obj)) if (PERSONAL_FIELDS.has(k) && obj[k] !== undefined) return true;
+  static exposes(value: object): boolean {
+    for (const [k, v] of Object.entries(value)) if (PERSONAL_FIELDS.has(k) && v !== undefined) return true;
     return false;
   }
 

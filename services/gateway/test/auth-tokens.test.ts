@@ -1,5 +1,6 @@
 import t from 'tap';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { PII_TEST_ENV } from '@sutasoma/testing';
 import { TEST_JWT_SECRET, startGateway } from './helpers.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -39,7 +40,7 @@ t.test('tokens that must be refused', async (t) => {
 });
 
 t.test('an identity provider\'s key must be a PEM public key of an accepted type', async (t) => {
-  const base = { JWT_SECRET: undefined as unknown as string };
+  const base = { JWT_SECRET: undefined as unknown as string, ...PII_TEST_ENV };
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
   t.equal(loadConfig({ ...base, JWT_PUBLIC_KEY: rsa }).JWT_PUBLIC_KEY, rsa, 'an RSA public key in PEM');
   for (const [why, key] of [

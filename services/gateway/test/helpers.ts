@@ -1,7 +1,8 @@
 import type { Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { StepEvent, type StepName, type StepOutcome } from '@sutasoma/contracts';
-import { createTestPrefix, createTestSchema, testRedisUrl, type TestPrefix, type TestSchema } from '@sutasoma/testing';
+import type { Pii } from '@sutasoma/pii';
+import { PII_TEST_ENV, testPii, createTestPrefix, createTestSchema, testRedisUrl, type TestPrefix, type TestSchema } from '@sutasoma/testing';
 import type { ServiceApp } from '@sutasoma/service-kit';
 import { buildApp, type GatewayDeps } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -13,6 +14,8 @@ export interface GatewayUnderTest {
   app: ServiceApp;
   db: TestSchema;
   queues: TestPrefix;
+  /** The gateway's personal-data keys, to read what it sealed as it does. */
+  pii: Pii;
   token: (username: 'demo-agent' | 'demo-supervisor' | 'demo-ops', extra?: Record<string, unknown>) => string;
 }
 
@@ -25,6 +28,7 @@ export async function startGateway(t: Test, env: Record<string, string> = {}, qu
     REDIS_URL: testRedisUrl(),
     QUEUE_PREFIX: queues.prefix,
     JWT_SECRET: TEST_JWT_SECRET,
+    ...PII_TEST_ENV,
     LOG_LEVEL: 'warn',
     RELAY_POLL_MS: '200',
     // No adapter of `npm start` (ports 8081-8086) is ever asked anything: flows give their own.
@@ -45,7 +49,7 @@ export async function startGateway(t: Test, env: Record<string, string> = {}, qu
     const a = DEMO_ACCOUNTS.find((x) => x.username === username)!;
     return app.jwt.sign({ sub: a.username, role: a.role, villages: a.villages, ...(a.collectionAccount ? { collectionAccount: a.collectionAccount } : {}), ...extra });
   };
-  return { app, db, queues, token };
+  return { app, db, queues, token, pii: testPii };
 }
 
 /** A farmer of Lalabata (the demo agent's district) whose NIK agrees with the birth date and sex. */

@@ -3,7 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, StepEvent, StepJob, jobIds, type StepName } from '@sutasoma/contracts';
-import { testRedisUrl, waitFor } from '@sutasoma/testing';
+import { PII_TEST_ENV, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { ClaimStatus, ContributionStatus, RegistrationStatus } from '@sutasoma/contracts';
 import { buildFlows } from '../src/flows/index.ts';
 import { claimRules, contributionRules, feeRules, loadConfig } from '../src/config.ts';
@@ -127,7 +127,7 @@ t.test('a contribution paid whose BPJS posting job ended without its event is po
 });
 
 t.test('the ledger\'s end states of each kind (which the reconciler and the unfinished index read) are its flow\'s', async (t) => {
-  const config = loadConfig({ DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused', JWT_SECRET: 'x'.repeat(32) });
+  const config = loadConfig({ DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused', JWT_SECRET: 'x'.repeat(32), ...PII_TEST_ENV });
   const flows = buildFlows(contributionRules(config), feeRules(config), claimRules(config));
   const statuses: Record<string, readonly string[]> = {
     registration: RegistrationStatus.options, contribution: ContributionStatus.options, jkk_claim: ClaimStatus.options, jkm_claim: ClaimStatus.options,

@@ -5,6 +5,7 @@ import {
   type BankAccount, type ClaimAmounts, type ClaimStatus, type HospitalBill, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { claimStatus, lostIncome, reportDeadline, type ClaimRules } from './claim-rules.ts';
 import { eachInput, idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow } from './engine.ts';
 
@@ -28,7 +29,10 @@ export const JKK_KIND = 'jkk_claim';
 
 export type Report = { by: 'agent'; at: string; agentId: string } | { by: 'hospital'; at: string; hospitalId: string; deliveryId: string };
 
-/** What is stored as the case's request: the participant and the first report, completed by later ones. */
+/**
+ * What is stored as the case's request: the participant and the first report, completed by later ones.
+ * The ledger holds its personal fields (NIK, the accident's description, the payout account) sealed.
+ */
 export interface JkkOrder {
   type: 'jkk';
   kpj: string;
@@ -69,7 +73,7 @@ const FIRST_STEPS: readonly StepName[] = [
 export const jkkSteps = (hasCard: boolean): StepName[] => [...FIRST_STEPS, hasCard ? 'ekartutani.credit_card' : 'bank.pay_benefit'];
 
 export interface NewJkkCase {
-  participant: { kpj: string; nik: string; agentId: string; villageCode: string; declaredIncome: number; hasCard: boolean };
+  participant: { kpj: string; nik: string; nikIndex: string; agentId: string; villageCode: string; declaredIncome: number; hasCard: boolean };
   accidentDate: string;
   description: string;
   payoutAccount?: BankAccount;
@@ -79,7 +83,7 @@ export interface NewJkkCase {
   admission?: { hospitalId: string; encounterId: string; admittedAt: string };
 }
 
-export function newJkkCase(rules: ClaimRules, c: NewJkkCase): NewOperation {
+export function newJkkCase(pii: Pii, rules: ClaimRules, c: NewJkkCase): NewOperation {
   const id = randomUUID();
   const deadline = reportDeadline(rules, c.accidentDate);
   const order: JkkOrder = {
@@ -102,16 +106,16 @@ export function newJkkCase(rules: ClaimRules, c: NewJkkCase): NewOperation {
     kind: JKK_KIND,
     agentId: c.participant.agentId,
     villageCode: c.participant.villageCode,
-    nik: c.participant.nik,
+    nikIndex: c.participant.nikIndex,
     correlationId: c.correlationId,
-    request: order,
+    request: pii.protect(order),
     status: 'reported',
     result: result as Record<string, unknown>,
     steps: steps.map((step, seq) => ({
       step, system: systemOf(step), seq, idempotencyKey: idempotencyKeyFor(id, step),
       ...(step === 'hospital.await_admission' && c.admission ? { state: 'succeeded', result: c.admission } : {}),
     })),
-    outbox: [jobMessage(id, c.correlationId, 'bpjs.check_coverage', { kpj: order.kpj, nik: order.nik, eventDate: order.accidentDate, program: 'jkk' })],
+    outbox: [jobMessage(pii, id, c.correlationId, 'bpjs.check_coverage', { kpj: order.kpj, nik: order.nik, eventDate: order.accidentDate, program: 'jkk' })],
     event: {
       kind: 'accepted',
       detail: { by: c.report.by, accidentDate: c.accidentDate, late: order.late, deadline: order.deadline, ...(c.admission ? { hospitalId: c.admission.hospitalId } : {}) },

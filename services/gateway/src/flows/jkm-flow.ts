@@ -4,6 +4,7 @@ import {
   type BankAccount, type ClaimAmounts, type ClaimStatus, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { claimStatus, sumAmounts } from './claim-rules.ts';
 import { eachInput, idempotencyKeyFor, jobMessage, type FlowDefinition } from './engine.ts';
 
@@ -36,7 +37,8 @@ export interface JkmResult {
   payouts?: { heir?: { bankReference: string; amount: number } };
 }
 
-export function newJkmClaim(c: { agentId: string; villageCode: string; correlationId: string; order: JkmOrder }): NewOperation {
+/** The death claim's rows; the ledger holds the NIKs, the heir, the children and the certificate sealed. */
+export function newJkmClaim(pii: Pii, c: { agentId: string; villageCode: string; nikIndex: string; correlationId: string; order: JkmOrder }): NewOperation {
   const id = randomUUID();
   const o = c.order;
   return {
@@ -44,12 +46,12 @@ export function newJkmClaim(c: { agentId: string; villageCode: string; correlati
     kind: JKM_KIND,
     agentId: c.agentId,
     villageCode: c.villageCode,
-    nik: o.nik,
+    nikIndex: c.nikIndex,
     correlationId: c.correlationId,
-    request: o,
+    request: pii.protect(o),
     status: 'reported',
     steps: STEPS.map((step, seq) => ({ step, system: systemOf(step), seq, idempotencyKey: idempotencyKeyFor(id, step) })),
-    outbox: [jobMessage(id, c.correlationId, 'bpjs.check_coverage', { kpj: o.kpj, nik: o.nik, eventDate: o.dateOfDeath, program: 'jkm' })],
+    outbox: [jobMessage(pii, id, c.correlationId, 'bpjs.check_coverage', { kpj: o.kpj, nik: o.nik, eventDate: o.dateOfDeath, program: 'jkm' })],
     event: { kind: 'accepted', detail: { by: 'agent', agent: c.agentId, dateOfDeath: o.dateOfDeath, requested: sumAmounts(o.requested) } },
   };
 }
