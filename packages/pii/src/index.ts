@@ -115,6 +115,11 @@ export class Pii {
     return this.sealing.prefix.slice(VERSION.length + 1, -1);
   }
 
+  /** How every value sealed under the sealing key begins: what a ledger's rows are told apart by when a key is rotated. */
+  get sealedPrefix(): string {
+    return this.sealing.prefix;
+  }
+
   /** The key id a sealed value names, or null when it is not one. */
   keyIdOf(sealed: string): string | null {
     if (!sealed.startsWith(`${VERSION}:`)) return null;
