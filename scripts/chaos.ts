@@ -15,7 +15,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from '@sutasoma/ledger';
-import { testDatabaseUrl } from '@sutasoma/testing';
+import { testDatabaseUrl, testPii } from '@sutasoma/testing';
 import { pointWebhooks, type System } from './lib/system.ts';
 import { describe, diagnose, type Diagnosis } from './chaos/diagnose.ts';
 import { forEachConcurrently, postUntilAnswered, type Answer } from './chaos/load.ts';
@@ -221,10 +221,14 @@ async function registeredKpjs(pool: Pool, ids: string[]): Promise<string[]> {
 
 /** The farmers whose contribution was posted, one in 1/CLAIMS_SHARE of them, spread evenly: the ones who get a claim. */
 async function claimants(pool: Pool, ids: string[]): Promise<{ nik: string; kpj: string }[]> {
-  const { rows } = await pool.query<{ nik: string; kpj: string }>(
-    "SELECT nik, request->>'kpj' AS kpj FROM operations WHERE id = ANY($1::uuid[]) AND status = 'posted' ORDER BY created_at, id", [ids],
+  // The ledger holds the NIK sealed in the farmer's registration: opened with the run's keys.
+  const { rows } = await pool.query<{ request: Record<string, unknown>; kpj: string }>(
+    `SELECT r.request, o.request->>'kpj' AS kpj FROM operations o
+       JOIN participants p ON p.kpj = o.request->>'kpj' JOIN operations r ON r.id = p.registration_id
+      WHERE o.id = ANY($1::uuid[]) AND o.status = 'posted' ORDER BY o.created_at, o.id`, [ids],
   );
-  return rows.filter((_, i) => Math.floor((i + 1) * CLAIMS_SHARE) > Math.floor(i * CLAIMS_SHARE));
+  return rows.filter((_, i) => Math.floor((i + 1) * CLAIMS_SHARE) > Math.floor(i * CLAIMS_SHARE))
+    .map((r) => ({ nik: testPii.reveal<{ nik: string }>(r.request).nik, kpj: r.kpj }));
 }
 
 /** Deliveries by status, e.g. {delivered: 200, pending: 1}. */
@@ -310,7 +314,7 @@ async function runScenario(ctx: { system: System; redis?: RedisServer }, sc: Sce
   const hospitalDeliveries = ((await (await fetch(`${system.sim.url}/_sim/hospital/deliveries`)).json()) as { items: { status: string; encounterId: string }[] }).items
     .filter((d) => encounters.has(d.encounterId));
   const { rows: caseRows } = await system.db.pool.query<{ id: string }>(
-    "SELECT id FROM operations WHERE kind = 'jkk_claim' AND nik = ANY($1)", [claimPhase.stays.map((st) => st.nik)],
+    "SELECT id FROM operations WHERE kind = 'jkk_claim' AND nik_index = ANY($1)", [claimPhase.stays.map((st) => testPii.index(st.nik))],
   );
   const caseIds = new Set(caseRows.map((r) => r.id));
   const decisionDeliveries = ((await (await fetch(`${system.sim.url}/_sim/bpjs/claims/webhooks`)).json()) as

@@ -3,7 +3,8 @@
 // (quick when nothing changed), then runs the gateway (which migrates), the six adapters and the
 // partner simulator in demo mode, each as compiled JavaScript. Ctrl-C stops them all.
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bootstrap } from './bootstrap.mjs';
@@ -59,16 +60,30 @@ const demoCredentials = {
   HOSPITAL_CLIENT_SECRET: 'sim-hospital-secret',
   HOSPITAL_WEBHOOK_SECRETS: `whsec_${Buffer.from('sim-hospital-webhook-secret-32-bytes').toString('base64')}`,
 };
-// The gateway signs every step job and the adapters run none without it: a secret for this run only.
-demoCredentials.JOB_SIGNING_SECRETS = randomBytes(32).toString('base64url');
 // A SNAP client key pair made for this run only: the bank adapter signs, the simulated bank verifies.
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 demoCredentials.BANK_PRIVATE_KEY = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+// The personal-data keys the ledger and the queues are sealed under: PII_KEYS and PII_INDEX_KEY when
+// given, else the demo's own, made at the first start and kept beside the clone (git-ignored, only
+// this user may read it) for the next, whose ledger they sealed. Delete the file with the database.
+function piiKeys() {
+  if (process.env.PII_KEYS && process.env.PII_INDEX_KEY) return { PII_KEYS: process.env.PII_KEYS, PII_INDEX_KEY: process.env.PII_INDEX_KEY };
+  const file = `${root}.demo-pii-keys.json`;
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const keys = { PII_KEYS: `demo1:${randomBytes(32).toString('base64')}`, PII_INDEX_KEY: randomBytes(32).toString('base64') };
+  writeFileSync(file, `${JSON.stringify(keys)}\n`, { mode: 0o600 });
+  console.log('made the demo\'s personal-data keys in .demo-pii-keys.json (delete it with the database)');
+  return keys;
+}
+const pii = piiKeys();
+// The gateway signs every step job and the adapters run none without it: JOB_SIGNING_SECRETS when given,
+// else the demo's own, the same at every start (jobs left in Redis by the last run are still run).
+demoCredentials.JOB_SIGNING_SECRETS = process.env.JOB_SIGNING_SECRETS ?? createHmac('sha256', pii.PII_INDEX_KEY).update('demo job signing').digest('base64url');
 const services = [
   { name: 'partner-sim', port: 9090, env: { SIM_BANK_CLIENT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString() } },
-  { name: 'gateway', port: 8080, env: { JOB_SIGNING_SECRETS: demoCredentials.JOB_SIGNING_SECRETS, DEMO_MODE: 'true', DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? 'sutasoma-demo' } },
+  { name: 'gateway', port: 8080, env: { JOB_SIGNING_SECRETS: demoCredentials.JOB_SIGNING_SECRETS, DEMO_MODE: 'true', DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? 'sutasoma-demo', ...pii } },
   ...['simluhtan', 'ekartutani', 'bpjs', 'plkk', 'bank', 'hospital'].map((s, i) => ({
-    name: `${s}-adapter`, port: 8081 + i, env: { ...demoCredentials, PARTNER_BASE_URL: `${SIM}/${s}` },
+    name: `${s}-adapter`, port: 8081 + i, env: { ...demoCredentials, PII_KEYS: pii.PII_KEYS, PARTNER_BASE_URL: `${SIM}/${s}` },
   })),
 ];
 

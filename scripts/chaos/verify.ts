@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from '@sutasoma/ledger';
+import { testPii } from '@sutasoma/testing';
 
 /** Statuses an operation never leaves; `registered` and `posted` are the successful ones. */
 export const TERMINAL = ['registered', 'rejected', 'failed', 'posted', 'expired'];
@@ -19,7 +20,9 @@ interface OperationRow {
   id: string;
   kind: 'registration' | 'contribution';
   status: string;
-  nik: string;
+  /** The NIK's blind index; the NIK is in the request, sealed under the run's keys. */
+  nik_index: string;
+  request: Record<string, unknown>;
   kpj: string | null;
 }
 
@@ -64,7 +67,7 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
  */
 export async function tally(pool: Pool, simUrl: string, ids: readonly string[]): Promise<Tally> {
   const { rows } = await pool.query<OperationRow>(
-    `SELECT id, kind, status, nik, CASE kind WHEN 'registration' THEN result->>'kpj' ELSE request->>'kpj' END AS kpj
+    `SELECT id, kind, status, nik_index, request, CASE kind WHEN 'registration' THEN result->>'kpj' ELSE request->>'kpj' END AS kpj
        FROM operations WHERE id = ANY($1::uuid[])`, [ids],
   );
   const participants = groupBy(await simList<Participant>(simUrl, '/_sim/bpjs/participants'), (p) => p.nik);
@@ -76,9 +79,10 @@ export async function tally(pool: Pool, simUrl: string, ids: readonly string[]):
 
   for (const op of rows) {
     t.byStatus[`${op.kind}:${op.status}`] = (t.byStatus[`${op.kind}:${op.status}`] ?? 0) + 1;
-    const atPartner = op.kind === 'registration' ? participants.get(op.nik) ?? [] : postings.get(op.kpj ?? '') ?? [];
+    const nik = op.kind === 'registration' ? testPii.reveal<{ nik: string }>(op.request).nik : '';
+    const atPartner = op.kind === 'registration' ? participants.get(nik) ?? [] : postings.get(op.kpj ?? '') ?? [];
     if (atPartner.length > 1) {
-      t.duplicates.push({ kind: op.kind, key: op.kind === 'registration' ? `nik ${op.nik}` : `kpj ${op.kpj}`, count: atPartner.length, where: 'partner' });
+      t.duplicates.push({ kind: op.kind, key: op.kind === 'registration' ? `nik ${nik}` : `kpj ${op.kpj}`, count: atPartner.length, where: 'partner' });
     }
     if (!TERMINAL.includes(op.status)) {
       t.unfinishedIds.push({ id: op.id, kind: op.kind, status: op.status, why: `ledger status ${op.status}` });
@@ -92,12 +96,12 @@ export async function tally(pool: Pool, simUrl: string, ids: readonly string[]):
     else t.completed++;
   }
 
-  const niks = [...new Set(rows.map((r) => r.nik))];
-  const twice = await pool.query<{ kind: string; nik: string; n: string }>(
-    `SELECT kind, nik, count(*) AS n FROM operations WHERE nik = ANY($1) AND kind IN ('registration', 'contribution')
-      GROUP BY kind, nik HAVING count(*) > 1`, [niks],
+  const indexes = [...new Set(rows.map((r) => r.nik_index))];
+  const twice = await pool.query<{ kind: string; nik_index: string; n: string }>(
+    `SELECT kind, nik_index, count(*) AS n FROM operations WHERE nik_index = ANY($1) AND kind IN ('registration', 'contribution')
+      GROUP BY kind, nik_index HAVING count(*) > 1`, [indexes],
   );
-  for (const r of twice.rows) t.duplicates.push({ kind: r.kind, key: `nik ${r.nik}`, count: Number(r.n), where: 'ledger' });
+  for (const r of twice.rows) t.duplicates.push({ kind: r.kind, key: `nik index ${r.nik_index}`, count: Number(r.n), where: 'ledger' });
 
   t.lost = t.lostIds.length;
   t.unfinished = t.unfinishedIds.length;
@@ -113,14 +117,15 @@ export const CLAIM_TERMINAL = ['paid', 'rejected', 'failed'];
 
 interface CaseRow { id: string; status: string; nik: string; encounter_id: string | null; plkk_case_id: string | null; submitted: boolean }
 
-/** Every accident case of these farmers in the ledger, with whether BPJS has been sent its claim. */
+/** Every accident case of these farmers in the ledger (found by their NIKs' blind index), with whether BPJS has been sent its claim. */
 async function casesOf(pool: Pool, niks: readonly string[]): Promise<CaseRow[]> {
-  const { rows } = await pool.query<CaseRow>(
-    `SELECT o.id, o.status, o.nik, o.result->>'encounterId' AS encounter_id, o.result->>'plkkCaseId' AS plkk_case_id,
+  const nikOf = new Map(niks.map((nik) => [testPii.index(nik), nik]));
+  const { rows } = await pool.query<Omit<CaseRow, 'nik'> & { nik_index: string }>(
+    `SELECT o.id, o.status, o.nik_index, o.result->>'encounterId' AS encounter_id, o.result->>'plkkCaseId' AS plkk_case_id,
             EXISTS (SELECT 1 FROM operation_steps s WHERE s.operation_id = o.id AND s.step = 'bpjs.submit_claim' AND s.state = 'succeeded') AS submitted
-       FROM operations o WHERE o.kind = 'jkk_claim' AND o.nik = ANY($1)`, [niks],
+       FROM operations o WHERE o.kind = 'jkk_claim' AND o.nik_index = ANY($1)`, [[...nikOf.keys()]],
   );
-  return rows;
+  return rows.map(({ nik_index: index, ...c }) => ({ ...c, nik: nikOf.get(index)! }));
 }
 
 /** Stays with no case in the ledger yet (by encounterId) plus cases not terminal. */

@@ -5,7 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { VILLAGES } from '@sutasoma/contracts';
 import { build } from '../build.mjs';
 import {
-  SIM_CREDENTIALS, bankKeyPair, createTestPrefix, createTestSchema, startServiceProcess, testRedisUrl,
+  PII_TEST_ENV, SIM_CREDENTIALS, bankKeyPair, createTestPrefix, createTestSchema, startServiceProcess, testRedisUrl,
   type ServiceProcess, type TestPrefix, type TestSchema,
 } from '@sutasoma/testing';
 
@@ -62,7 +62,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const db = await createTestSchema();
   const queues = createTestPrefix();
   const nodeArgs = opts.nodeArgs ?? [];
-  const common = { REDIS_URL: opts.redisUrl ?? testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'warn' };
+  // The personal-data keys are made for this run (PII_TEST_ENV), shared by the gateway and the adapters.
+  const common = { REDIS_URL: opts.redisUrl ?? testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'warn', ...PII_TEST_ENV };
   const keys = bankKeyPair();
   const jwtSecret = randomBytes(32).toString('hex');
   const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_LATENCY_MS: '0', SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey, ...opts.simEnv }, nodeArgs, compiled: true });

@@ -1,5 +1,6 @@
 import type { PartnerSystem, StepName } from '@sutasoma/contracts';
 import { PartnerClient } from '@sutasoma/partner-client';
+import { Pii } from '@sutasoma/pii';
 import { buildService, createLogger, createRedis, pingRedis, type Logger, type Redis, type ServiceApp } from '@sutasoma/service-kit';
 import type { AdapterEnv } from './config.ts';
 import { StepWorker, type StepHandler } from './step-worker.ts';
@@ -17,10 +18,14 @@ export interface AdapterDefinition {
   routes?: (app: ServiceApp, worker: StepWorker, ctx: AdapterContext) => Promise<void>;
 }
 
-/** What handlers and routes may share: a Redis connection and the key prefix to keep their keys under. */
+/**
+ * What handlers and routes may share: a Redis connection and the key prefix to keep their keys under,
+ * and the personal-data keys, to seal what a route hands to the gateway.
+ */
 export interface AdapterContext {
   redis: Redis;
   prefix: string;
+  pii: Pii;
 }
 
 declare module 'fastify' {
@@ -38,7 +43,8 @@ export async function buildAdapterApp(def: AdapterDefinition, deps: AdapterDeps 
   // Queued while connecting (a webhook may arrive as the service starts), failing fast once down.
   const redis = createRedis(config.REDIS_URL, 'producer', { enableOfflineQueue: true });
   redis.on('error', () => {});
-  const ctx: AdapterContext = { redis, prefix: config.QUEUE_PREFIX };
+  const pii = new Pii(config.PII_KEYS);
+  const ctx: AdapterContext = { redis, prefix: config.QUEUE_PREFIX, pii };
 
   const app = await buildService({
     name,
@@ -65,6 +71,7 @@ export async function buildAdapterApp(def: AdapterDefinition, deps: AdapterDeps 
     system,
     client,
     handlers: def.handlers(client, ctx),
+    pii,
     redisUrl: config.REDIS_URL,
     prefix: config.QUEUE_PREFIX,
     logger,

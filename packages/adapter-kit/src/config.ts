@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PiiKeys } from '@sutasoma/pii';
 import { JobSigningSecrets, commonEnv, internalEnv } from '@sutasoma/service-kit';
 
 /** The env keys every adapter reads, with the port and partner URL it uses by default. */
@@ -23,6 +24,8 @@ export function adapterEnv(defaults: { port: number; partnerBaseUrl: string }) {
     /** The gateway's job-signing secrets (comma-separated): a step job without their HMAC is not run. */
     JOB_SIGNING_SECRETS: JobSigningSecrets,
     WEBHOOK_HANDOVER_MS: z.coerce.number().int().min(0).default(5_000),
+    /** The gateway's personal-data keys (`kid:base64key,…`): step jobs carry the farmer's data sealed under them. */
+    PII_KEYS: PiiKeys,
   };
 }
 

@@ -6,6 +6,7 @@ import {
 } from '@sutasoma/contracts';
 import { HandOver } from './hand-over.ts';
 import { PartnerError, backoffDelay, type PartnerClient, type RetryPolicy } from '@sutasoma/partner-client';
+import type { Pii } from '@sutasoma/pii';
 import { Counter, Histogram, createRedis, lazyChild, verifyJob, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 
 export type StepResult =
@@ -32,6 +33,8 @@ export interface StepWorkerOptions {
   system: PartnerSystem;
   client: PartnerClient;
   handlers: Partial<Record<StepName, StepHandler>>;
+  /** Opens the job's sealed input (the gateway seals the farmer's data in it). */
+  pii: Pii;
   redisUrl: string;
   prefix: string;
   logger: Logger;
@@ -117,7 +120,7 @@ export class StepWorker {
     const attempt = job.attemptsMade + 1;
     const log = lazyChild(this.opts.logger, { operationId: data.operationId, correlationId: data.correlationId, step: data.step, attempt });
     const handler = this.opts.handlers[data.step];
-    const input = handler?.input.safeParse(data.input);
+    const input = handler?.input.safeParse(this.opened(data.input));
     if (!handler || !input?.success) {
       await this.publish(data, attempt, 'failed', { errorCode: PartnerErrorCode.badPayload, durationMs: 0 });
       throw new UnrecoverableError(PartnerErrorCode.badPayload);
@@ -149,6 +152,16 @@ export class StepWorker {
       log.warn({ errorCode, partnerStatus: pe?.status, final, err: (err as Error).message }, 'step attempt failed');
       if (final) throw new UnrecoverableError(errorCode);
       throw err;
+    }
+  }
+
+  /** The job's input with its sealed personal fields opened; undefined (a bad payload) when they do not open. */
+  private opened(input: Record<string, unknown>): Record<string, unknown> | undefined {
+    try {
+      return this.opts.pii.reveal(input);
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message }, 'step job whose personal data does not open: PII_KEYS lacks its key?');
+      return undefined;
     }
   }
 

@@ -8,8 +8,10 @@ export interface NewOperation {
   kind: string;
   agentId: string;
   villageCode: string;
-  nik: string;
+  /** The farmer's NIK as its blind index (Pii.index): what one-open-per-farmer is kept by, never the NIK. */
+  nikIndex: string;
   correlationId: string;
+  /** The request as stored: its personal fields already sealed (Pii.protect). */
   request: unknown;
   steps: { step: string; system: string; seq: number; idempotencyKey: string; state?: string; result?: Record<string, unknown> }[];
   outbox: OutboxMessage[];
@@ -59,7 +61,7 @@ function toOutcome(row: OutcomeRow | undefined): AcceptOutcome {
 export async function acceptOperations(db: Pick<pg.Pool, 'query'>, batch: readonly Acceptance[]): Promise<AcceptOutcome[]> {
   const items = batch.map(({ key, requestHash, op }) => ({
     principal: key.principal, scope: key.scope, key: key.key, requestHash,
-    id: op.id, kind: op.kind, agentId: op.agentId, villageCode: op.villageCode, nik: op.nik, correlationId: op.correlationId, request: op.request,
+    id: op.id, kind: op.kind, agentId: op.agentId, villageCode: op.villageCode, nikIndex: op.nikIndex, correlationId: op.correlationId, request: op.request,
     steps: op.steps.map((s) => ({
       step: s.step, system: s.system, seq: s.seq, idempotency_key: s.idempotencyKey, state: s.state ?? 'pending', result: s.result ?? null,
     })),

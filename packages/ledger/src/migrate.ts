@@ -7,9 +7,10 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url))
 
 /**
  * Applies pending migrations in file-name order, each in its own transaction, under an advisory
- * lock so that several processes starting at once migrate once. Returns the names applied.
+ * lock so that several processes starting at once migrate once. Returns the names applied. `upTo`
+ * stops after that file: a ledger as an earlier version left it (tests of what a later one does to it).
  */
-export async function migrate(pool: pg.Pool, schema = 'public'): Promise<string[]> {
+export async function migrate(pool: pg.Pool, schema = 'public', opts: { upTo?: string } = {}): Promise<string[]> {
   if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name: ${schema}`);
   const client = await pool.connect();
   const applied: string[] = [];
@@ -21,6 +22,7 @@ export async function migrate(pool: pg.Pool, schema = 'public'): Promise<string[
     const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
     const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
     for (const file of files) {
+      if (opts.upTo !== undefined && file > opts.upTo) break;
       if (done.has(file)) continue;
       const sql = await readFile(`${MIGRATIONS_DIR}${file}`, 'utf8');
       await client.query('BEGIN');

@@ -10,7 +10,7 @@ const scope = (key: string, principal = 'demo-agent'): IdempotencyScope => ({ pr
 
 function operation(body: typeof farmer, id: string = randomUUID()): NewOperation {
   return {
-    id, kind: 'registration', agentId: 'demo-agent', villageCode: body.villageCode, nik: body.nik, correlationId: `req-${id}`, request: body,
+    id, kind: 'registration', agentId: 'demo-agent', villageCode: body.villageCode, nikIndex: body.nik, correlationId: `req-${id}`, request: body,
     steps: [{ step: 'simluhtan.verify_membership', system: 'simluhtan', seq: 0, idempotencyKey: `${id}:simluhtan.verify_membership` }],
     outbox: [{ queue: 'simluhtan', name: 'simluhtan.verify_membership', jobId: `${id}.simluhtan.verify_membership`, payload: { operationId: id } }],
     event: { kind: 'accepted', detail: { agent: 'demo-agent' } },
@@ -29,7 +29,7 @@ t.test('a new key accepts the operation with its steps, outbox row, event and ke
 
   t.match(await accept(scope('visit-0001'), { ...farmer }), { kind: 'replay', id }, 'the same body again replays the first');
   t.match(await accept(scope('visit-0001'), { ...farmer, fullName: 'Besse H.' }), { kind: 'mismatch', id }, 'another body is a mismatch');
-  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = $1', [farmer.nik]), 1, 'nothing more was written');
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik_index = $1', [farmer.nik]), 1, 'nothing more was written');
 });
 
 t.test('keys belong to one principal and one endpoint', async (t) => {
@@ -63,7 +63,7 @@ t.test('eight simultaneous requests with one key create one operation', async (t
   const outcomes = await Promise.all(Array.from({ length: 8 }, () => accept(scope('visit-0007'), body)));
   t.equal(outcomes.filter((o) => o.kind === 'new').length, 1, JSON.stringify(outcomes.map((o) => o.kind)));
   t.ok(outcomes.every((o) => ['new', 'in_progress', 'replay'].includes(o.kind)));
-  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = $1', [body.nik]), 1);
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik_index = $1', [body.nik]), 1);
 });
 
 t.test('the body hash ignores key order but not values', async (t) => {
@@ -83,7 +83,7 @@ t.test('group commit: commands that arrive together are committed together, each
   const outcomes = await Promise.all(bodies.map((b, i) => group.accept(scope(`group-${i}`), hashBody(b), operation(b))));
   t.ok(outcomes.every((o) => o.kind === 'new'), 'every command accepted');
   t.equal(new Set(outcomes.map((o) => (o as { id: string }).id)).size, 60, 'each its own operation');
-  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = ANY($1)', [bodies.map((b) => b.nik)]), 60, 'all committed');
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik_index = ANY($1)', [bodies.map((b) => b.nik)]), 60, 'all committed');
   t.equal(group.stats.items, 60);
   t.equal(group.stats.batches, 2, 'in two transactions: the first command at once, the 59 that waited for it together');
 });
@@ -106,7 +106,7 @@ t.test('group commit: inside one batch, a repeated key replays or mismatches and
   t.same(replay, { ...first, kind: 'replay' }, 'the same key and body again: the same operation');
   t.same(mismatch, { kind: 'mismatch', id }, 'the same key with another body');
   t.same(conflict, { kind: 'conflict', id }, 'another key for the same farmer: the open registration');
-  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = ANY($1)', [[a.nik, b.nik]]), 1, 'one operation written');
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik_index = ANY($1)', [[a.nik, b.nik]]), 1, 'one operation written');
 });
 
 t.test('group commit: a command the ledger cannot take fails alone; the others of its batch are accepted', async (t) => {
@@ -124,6 +124,6 @@ t.test('group commit: a command the ledger cannot take fails alone; the others o
   t.equal(group.stats.batches, 3, 'the first alone; the three that waited split until the bad one stood alone: [good] then [good]');
   t.ok(results.filter((r) => r.status === 'fulfilled').every((r) => (r as PromiseFulfilledResult<{ kind: string }>).value.kind === 'new'), 'each good one new',
     { outcomes: results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))) });
-  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = ANY($1)', [good.map((g) => g.nik)]), 3, 'the three good ones committed');
-  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik = $1', [bad.nik]), 0, 'the bad one not');
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik_index = ANY($1)', [good.map((g) => g.nik)]), 3, 'the three good ones committed');
+  t.equal(await count('SELECT count(*) AS n FROM operations WHERE nik_index = $1', [bad.nik]), 0, 'the bad one not');
 });

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { startServiceProcess, type ServiceProcess } from './process.ts';
 import { testRedisUrl } from './env.ts';
+import { PII_TEST_ENV } from './pii.ts';
 
 /** The simulator's demo credentials; they are the simulator's own defaults, never real ones. */
 export const SIM_CREDENTIALS = {
@@ -49,7 +50,7 @@ export interface Partners {
 export async function startPartners(prefix: string, adapterEnv: Record<string, string> = {}, opts: { claims?: boolean; simEnv?: Record<string, string> } = {}): Promise<Partners> {
   const keys = bankKeyPair();
   const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey, ...opts.simEnv } });
-  const env = { ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, ...adapterEnv };
+  const env = { ...SIM_CREDENTIALS, ...PII_TEST_ENV, BANK_PRIVATE_KEY: keys.privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, ...adapterEnv };
   const names: AdapterName[] = ['simluhtan', 'ekartutani', 'bpjs', 'bank', ...(opts.claims ? ['plkk', 'hospital'] as const : [])];
   const started = await Promise.all(names.map((s) =>
     startServiceProcess({ service: `${s}-adapter`, env: { ...env, PARTNER_BASE_URL: `${sim.url}/${s}` } })));

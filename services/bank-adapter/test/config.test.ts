@@ -1,9 +1,9 @@
 import t from 'tap';
 import { ConfigError } from '@sutasoma/service-kit';
-import { SIM_CREDENTIALS, bankKeyPair } from '@sutasoma/testing';
+import { PII_TEST_ENV, SIM_CREDENTIALS, bankKeyPair } from '@sutasoma/testing';
 import { loadConfig } from '../src/config.ts';
 
-const env = { ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: bankKeyPair().privateKey };
+const env = { ...SIM_CREDENTIALS, ...PII_TEST_ENV, BANK_PRIVATE_KEY: bankKeyPair().privateKey };
 
 t.test('the account claim payouts are paid from must be configured: none is assumed', async (t) => {
   const { BANK_PAYOUT_ACCOUNT: _, ...without } = env;

@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { GATEWAY_EVENTS_QUEUE } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, bankKeyPair, createTestPrefix, deleteKeys, testRedisUrl } from '@sutasoma/testing';
+import { PII_TEST_ENV, SIM_CREDENTIALS, bankKeyPair, createTestPrefix, deleteKeys, testRedisUrl } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
 const queues = createTestPrefix();
 const secret = SIM_CREDENTIALS.BANK_WEBHOOK_SECRETS;
 const app = await buildApp(loadConfig({
-  ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: bankKeyPair().privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix,
+  ...SIM_CREDENTIALS, ...PII_TEST_ENV, BANK_PRIVATE_KEY: bankKeyPair().privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix,
   LOG_LEVEL: 'silent', PARTNER_BASE_URL: 'http://127.0.0.1:9/bank',
   // No gateway runs in this file: events are read from its queue, not waited for (see the last test).
   WEBHOOK_HANDOVER_MS: '0',
@@ -88,7 +88,7 @@ t.test('a payment in fractions of a rupiah is refused; one for a VA this adapter
 
 t.test('the previous secret still verifies while a new one is rotated in', async (t) => {
   const rotated = await buildApp(loadConfig({
-    ...SIM_CREDENTIALS, BANK_WEBHOOK_SECRETS: `whsec_${Buffer.from('the-new-secret-of-32-bytes-long!!').toString('base64')} ${secret}`,
+    ...SIM_CREDENTIALS, ...PII_TEST_ENV, BANK_WEBHOOK_SECRETS: `whsec_${Buffer.from('the-new-secret-of-32-bytes-long!!').toString('base64')} ${secret}`,
     BANK_PRIVATE_KEY: bankKeyPair().privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PORT: '0',
     WEBHOOK_HANDOVER_MS: '0',
   }));
@@ -106,7 +106,7 @@ t.test('the previous secret still verifies while a new one is rotated in', async
 t.test('a payment is acknowledged only once the gateway applied it: until then the bank is asked to send it again', async (t) => {
   const prefix = `${queues.prefix}-handover`;
   const strict = await buildApp(loadConfig({
-    ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: bankKeyPair().privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
+    ...SIM_CREDENTIALS, ...PII_TEST_ENV, BANK_PRIVATE_KEY: bankKeyPair().privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
     // Long enough for a gateway worker that has just started to take the job and apply it on a busy
     // machine; the first delivery below waits this long for nothing before its 503.
     WEBHOOK_HANDOVER_MS: '3000',

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { SIM_CREDENTIALS, bankKeyPair, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { PII_TEST_ENV, SIM_CREDENTIALS, bankKeyPair, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -7,7 +7,7 @@ const keys = bankKeyPair();
 const queues = createTestPrefix();
 const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey } });
 const app = await buildApp(loadConfig({
-  ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
+  ...SIM_CREDENTIALS, ...PII_TEST_ENV, BANK_PRIVATE_KEY: keys.privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
   PARTNER_BASE_URL: `${sim.url}/bank`, RETRY_BASE_MS: '100', RETRY_MAX_MS: '300', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000',
 }));
 await app.ready();

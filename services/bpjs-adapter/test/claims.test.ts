@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import type { StepName } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { PII_TEST_ENV, SIM_CREDENTIALS, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -17,7 +17,7 @@ const DECISION_DELAY_MS = 2_000;
 const queues = createTestPrefix();
 const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BPJS_DECISION_DELAY_MS: String(DECISION_DELAY_MS), SIM_BPJS_WEBHOOK_BACKOFF_MS: '100' } });
 const app = await buildApp(loadConfig({
-  ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PARTNER_BASE_URL: `${sim.url}/bpjs`,
+  ...SIM_CREDENTIALS, ...PII_TEST_ENV, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PARTNER_BASE_URL: `${sim.url}/bpjs`,
   RETRY_BASE_MS: '100', RETRY_MAX_MS: '300', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000', PARTNER_TIMEOUT_MS: '1000',
   // No gateway runs here: decisions are read from its queue, not waited for.
   WEBHOOK_HANDOVER_MS: '0',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EVENT_JOB_OPTIONS, GATEWAY_EVENTS_QUEUE, STEP_JOB_OPTIONS } from '@sutasoma/contracts';
 import { Acceptor, OutboxRelay, createPool, pingDb } from '@sutasoma/ledger';
+import { Pii } from '@sutasoma/pii';
 import { Counter, buildService, createLogger, createRedis, pingRedis, signJob, type Logger, type ServiceApp } from '@sutasoma/service-kit';
 import { claimRules, contributionRules, feeRules, type Config } from './config.ts';
 import { buildFlows } from './flows/index.ts';
@@ -39,6 +40,8 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_ACCEPT_POOL_MAX, applicationName: 'gateway', lockTimeoutMs: 5_000,
   });
   const acceptor = new Acceptor(acceptPool, { maxInFlight: config.DB_ACCEPT_POOL_MAX });
+  // Keys made once: every seal, opening and index of the process uses them.
+  const pii = new Pii(config.PII_KEYS, config.PII_INDEX_KEY);
   const producerRedis = createRedis(config.REDIS_URL, 'producer');
   const workerRedis = createRedis(config.REDIS_URL, 'worker');
   producerRedis.on('error', () => {});
@@ -71,7 +74,7 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   const flows = buildFlows(contributionRules(config), feeRules(config), claims);
   // Adapters' step results arrive on the step-events stream; partners' notifications handed over by an
   // adapter arrive as jobs. Both are applied the one way, in the same batches.
-  const applyEvent = stepEventApplier({ pool, flows, maxBatch: config.EVENTS_CONCURRENCY, transactions: config.EVENTS_TRANSACTIONS, logger, metrics: app.metrics, onApplied: kick });
+  const applyEvent = stepEventApplier({ pool, pii, flows, maxBatch: config.EVENTS_CONCURRENCY, transactions: config.EVENTS_TRANSACTIONS, logger, metrics: app.metrics, onApplied: kick });
   const eventStream = new StepEventStream({
     apply: applyEvent, redisUrl: config.REDIS_URL, connection: producerRedis, prefix: config.QUEUE_PREFIX, count: config.EVENTS_CONCURRENCY,
     reclaimAfterMs: config.EVENTS_RECLAIM_MS, maxDeliveries: config.EVENTS_MAX_DELIVERIES, logger, metrics: app.metrics,
@@ -80,11 +83,11 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
     apply: applyEvent, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS, logger,
   });
   const intake = createIntakeWorker({
-    pool, flows, rules: claims, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.INTAKE_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS,
+    pool, pii, flows, rules: claims, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.INTAKE_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS,
     orderWaitMs: config.INTAKE_ORDER_WAIT_MS, logger, metrics: app.metrics, onApplied: kick,
   });
   const reconciler = new Reconciler({
-    pool, flows, connection: producerRedis, prefix: config.QUEUE_PREFIX, staleMs: config.RECONCILE_AFTER_MS, everyMs: config.RECONCILE_EVERY_MS, logger, metrics: app.metrics, onRecovered: kick,
+    pool, pii, flows, connection: producerRedis, prefix: config.QUEUE_PREFIX, staleMs: config.RECONCILE_AFTER_MS, everyMs: config.RECONCILE_EVERY_MS, logger, metrics: app.metrics, onRecovered: kick,
   });
 
   const closeQueueMetrics = registerQueueMetrics(app.metrics, producerRedis, config.QUEUE_PREFIX);
@@ -110,16 +113,17 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   await app.register(registrationRoutes, {
     pool,
     acceptor,
+    pii,
     rules: { minAge: config.MIN_AGE, maxAge: config.MAX_AGE, incomeBrackets: config.INCOME_BRACKETS },
     onAccepted: kick,
   });
 
-  await app.register(contributionRoutes, { pool, acceptor, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
-  await app.register(claimRoutes, { pool, acceptor, rules: claims, flows, onAccepted: kick });
-  await app.register(participantRoutes, { pool, rules: contributionRules(config) });
-  await app.register(opsRoutes, { pool, flows, adapters: config.ADAPTER_URLS, adapterTimeoutMs: config.ADAPTER_PROBE_TIMEOUT_MS, onReplayed: kick });
+  await app.register(contributionRoutes, { pool, acceptor, pii, rules: contributionRules(config), vaExpiryS: config.VA_EXPIRY_S, onAccepted: kick });
+  await app.register(claimRoutes, { pool, acceptor, pii, rules: claims, flows, onAccepted: kick });
+  await app.register(participantRoutes, { pool, pii, rules: contributionRules(config) });
+  await app.register(opsRoutes, { pool, pii, flows, adapters: config.ADAPTER_URLS, adapterTimeoutMs: config.ADAPTER_PROBE_TIMEOUT_MS, onReplayed: kick });
   await opsConsole(app, { connection: producerRedis, prefix: config.QUEUE_PREFIX, demoPassword, ttlSeconds: config.TOKEN_TTL_S, publicUrl: config.PUBLIC_URL });
-  await app.register(reportRoutes, { pool, rules: contributionRules(config), weights: config.RANKING_WEIGHTS, followUpDays: config.FOLLOW_UP_DAYS, publicUrl: config.PUBLIC_URL,
+  await app.register(reportRoutes, { pool, pii, rules: contributionRules(config), weights: config.RANKING_WEIGHTS, followUpDays: config.FOLLOW_UP_DAYS, publicUrl: config.PUBLIC_URL,
     programmeStart: config.PROGRAMME_START, liveCacheMs: config.LIVE_REPORT_CACHE_MS,
   });
   await reviewPage(app, { demoPassword, ttlSeconds: config.TOKEN_TTL_S, publicUrl: config.PUBLIC_URL });

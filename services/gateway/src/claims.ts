@@ -1,7 +1,8 @@
 import { maskNik, type Claim, type ClaimStatus, type StepName } from '@sutasoma/contracts';
 import type { PoolClient } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { sumAmounts } from './flows/claim-rules.ts';
-import { stepView, type OperationRow, type StepRow } from './flows/engine.ts';
+import { revealed, stepView, type OperationRow, type StepRow } from './flows/engine.ts';
 import { JKK_KIND, type JkkOrder, type JkkResult } from './flows/jkk-flow.ts';
 import { JKM_KIND, type JkmOrder, type JkmResult } from './flows/jkm-flow.ts';
 
@@ -39,7 +40,7 @@ function toClaim(op: ClaimRow): Claim & { villageCode: string } {
     type: jkk ? 'jkk' : 'jkm',
     status: op.status as ClaimStatus,
     kpj: o.kpj,
-    nikMasked: maskNik(op.nik),
+    nikMasked: maskNik(o.nik),
     eventDate: jkk ? o.accidentDate : o.dateOfDeath,
     reportedBy: jkk ? [...new Set((r.reports ?? []).map((rep) => rep.by))] : ['agent'],
     lateReport: jkk ? { deadline: o.deadline, reportedAt: o.firstReportedAt, late: o.late } : null,
@@ -76,14 +77,14 @@ function toClaim(op: ClaimRow): Claim & { villageCode: string } {
   };
 }
 
-export async function readClaim(db: Pick<PoolClient, 'query'>, id: string): Promise<(Claim & { villageCode: string }) | null> {
+export async function readClaim(db: Pick<PoolClient, 'query'>, pii: Pii, id: string): Promise<(Claim & { villageCode: string }) | null> {
   const { rows } = await db.query<ClaimRow>(`${SELECT_CLAIM} WHERE o.id = $1 AND o.kind = ANY($2)`, [id, CLAIM_KINDS]);
-  return rows[0] ? toClaim(rows[0]) : null;
+  return rows[0] ? toClaim(revealed(pii, rows[0])) : null;
 }
 
-export async function participantClaims(db: Pick<PoolClient, 'query'>, kpj: string, limit = 50): Promise<Claim[]> {
+export async function participantClaims(db: Pick<PoolClient, 'query'>, pii: Pii, kpj: string, limit = 50): Promise<Claim[]> {
   const { rows } = await db.query<ClaimRow>(
     `${SELECT_CLAIM} WHERE o.kind = ANY($1) AND o.request->>'kpj' = $2 ORDER BY o.created_at DESC LIMIT $3`, [CLAIM_KINDS, kpj, limit],
   );
-  return rows.map(toClaim);
+  return rows.map((r) => toClaim(revealed(pii, r)));
 }

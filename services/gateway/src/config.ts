@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { publicKeyAlgorithm } from './token-keys.ts';
 import { JobSigningSecrets, commonEnv, envFlag, internalEnv, parseConfig } from '@sutasoma/service-kit';
+import { PiiIndexKey, PiiKeys } from '@sutasoma/pii';
 import type { ClaimRules } from './flows/claim-rules.ts';
 import { parseWeights } from './reports/ranking.ts';
 
@@ -63,6 +64,10 @@ export const ConfigSchema = z.object({
   /** Sign-in attempts per minute per username (token endpoint, ops and review forms); three times as many per address. */
   RATE_LIMIT_SIGN_IN_PER_MIN: z.coerce.number().int().positive().default(10),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(16 * 1024),
+  /** Personal data sealed in the ledger and the queues: `kid:base64key,…` (32 bytes each), the first sealing (see @sutasoma/pii). */
+  PII_KEYS: PiiKeys,
+  /** The blind index of NIKs and the idempotency digest: the base64 of 32 to 64 random bytes; never rotated without re-indexing. */
+  PII_INDEX_KEY: PiiIndexKey,
   /** Program rules (PP 44/2015 BPU participants); configuration, never code. */
   MIN_AGE: z.coerce.number().int().min(0).default(15),
   MAX_AGE: z.coerce.number().int().min(1).default(65),
@@ -156,6 +161,9 @@ export const ConfigSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWT_PUBLIC_KEY is required outside demo mode' });
   }
   if (c.MIN_AGE >= c.MAX_AGE) ctx.addIssue({ code: 'custom', path: ['MIN_AGE'], message: 'must be below MAX_AGE' });
+  if (c.PII_KEYS.some((k) => k.key.equals(c.PII_INDEX_KEY))) {
+    ctx.addIssue({ code: 'custom', path: ['PII_INDEX_KEY'], message: 'must be a key of its own, not one of PII_KEYS' });
+  }
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

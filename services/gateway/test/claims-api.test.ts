@@ -38,9 +38,9 @@ async function participant(opts: { hasCard?: boolean; monthsPaid?: number } = {}
   });
   const kpj = `2630000${String(1000 + n)}`;
   await gw.db.pool.query(
-    `INSERT INTO participants (kpj, nik, registration_id, agent_id, village_code, declared_income, has_card, covered_until, months_paid)
+    `INSERT INTO participants (kpj, nik_index, registration_id, agent_id, village_code, declared_income, has_card, covered_until, months_paid)
      VALUES ($1, $2, $3, 'demo-agent', '7312022001', 1000000, $4, (date_trunc('month', now()) + interval '1 month - 1 day')::date, $5)`,
-    [kpj, nik, reg.json().id, opts.hasCard ?? true, opts.monthsPaid ?? 1],
+    [kpj, gw.pii.index(nik), reg.json().id, opts.hasCard ?? true, opts.monthsPaid ?? 1],
   );
   return { nik, kpj };
 }
@@ -160,7 +160,7 @@ t.test('the hospital reports first, then the agent: one case, reported by both',
   t.match(replay.body, { id: caseId, merged: true }, 'the agent\'s retry answers the same case');
   const c = (await get(`/v1/claims/${caseId}`)).body;
   t.same(c.reportedBy.sort(), ['agent', 'hospital']);
-  const cases = await gw.db.pool.query("SELECT count(*) FROM operations WHERE kind = 'jkk_claim' AND nik = $1", [p.nik]);
+  const cases = await gw.db.pool.query("SELECT count(*) FROM operations WHERE kind = 'jkk_claim' AND nik_index = $1", [gw.pii.index(p.nik)]);
   t.equal(Number(cases.rows[0].count), 1, 'one case, never two');
 
   const dup = await notify({ type: 'hospital.admission', nik: p.nik, encounterId: 'ENC-1001' });
@@ -188,7 +188,7 @@ t.test('hospital notifications the gateway cannot use are refused with a reason 
   const refused = (await get('/ops/intake?outcome=refused', ops)).body.items.map((i: { deliveryId: string }) => i.deliveryId);
   t.ok(refused.includes(stranger) && refused.includes(early), 'the ops view lists both refusals');
   t.equal((await get('/ops/intake', agent)).status, 403, 'agents do not see the intake');
-  const cases = await gw.db.pool.query("SELECT count(*) FROM operations WHERE kind = 'jkk_claim' AND nik = $1", [p.nik]);
+  const cases = await gw.db.pool.query("SELECT count(*) FROM operations WHERE kind = 'jkk_claim' AND nik_index = $1", [gw.pii.index(p.nik)]);
   t.equal(Number(cases.rows[0].count), 0, 'no case was half-written');
 });
 

@@ -120,7 +120,7 @@ t.test('a webhook with a bad signature is refused and changes nothing', async (t
   await flow.sim('PUT', '/_sim/bank/webhook-faults', { badSignature: true });
   t.teardown(() => flow.sim('DELETE', '/_sim/bank/webhook-faults'));
   // The virtual account of the 409 test above: that test did not wait for the bank to open it.
-  const open = (await flow.db.pool.query("SELECT id FROM operations WHERE kind = 'contribution' AND status IN ('accepted', 'awaiting_payment') AND nik = $1", [third!.nik])).rows[0];
+  const open = (await flow.db.pool.query("SELECT id FROM operations WHERE kind = 'contribution' AND status IN ('accepted', 'awaiting_payment') AND nik_index = $1", [flow.pii.index(third!.nik)])).rows[0];
   const c = await settled(open.id, ['awaiting_payment', 'failed', 'expired']);
   t.equal(c.status, 'awaiting_payment');
   await flow.sim('POST', `/_sim/bank/va/${encodeURIComponent(`   88899${c.virtualAccount.number.slice(-10)}`)}/pay`);

@@ -1,7 +1,8 @@
 import type { Test } from 'tap';
 import { createHmac, randomUUID } from 'node:crypto';
 import { StepEvent, type StepName, type StepOutcome } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, createTestPrefix, createTestSchema, testRedisUrl, type TestPrefix, type TestSchema } from '@sutasoma/testing';
+import type { Pii } from '@sutasoma/pii';
+import { PII_TEST_ENV, SIM_CREDENTIALS, testPii, createTestPrefix, createTestSchema, testRedisUrl, type TestPrefix, type TestSchema } from '@sutasoma/testing';
 import type { ServiceApp } from '@sutasoma/service-kit';
 import { buildApp, type GatewayDeps } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -9,12 +10,14 @@ import { DEMO_ACCOUNTS } from '../src/demo-accounts.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 /** What every gateway configuration must hold (tests' own secrets), for tests that build one themselves. */
-export const REQUIRED_ENV = { JOB_SIGNING_SECRETS: SIM_CREDENTIALS.JOB_SIGNING_SECRETS };
+export const REQUIRED_ENV = { JOB_SIGNING_SECRETS: SIM_CREDENTIALS.JOB_SIGNING_SECRETS, ...PII_TEST_ENV };
 
 export interface GatewayUnderTest {
   app: ServiceApp;
   db: TestSchema;
   queues: TestPrefix;
+  /** The gateway's personal-data keys, to read what it sealed as it does. */
+  pii: Pii;
   token: (username: 'demo-agent' | 'demo-supervisor' | 'demo-ops', extra?: Record<string, unknown>) => string;
 }
 
@@ -65,7 +68,7 @@ export async function startGateway(t: Test, env: Record<string, string> = {}, qu
     const a = DEMO_ACCOUNTS.find((x) => x.username === username)!;
     return app.jwt.sign({ sub: a.username, role: a.role, villages: a.villages, ...(a.collectionAccount ? { collectionAccount: a.collectionAccount } : {}), ...extra });
   };
-  return { app, db, queues, token };
+  return { app, db, queues, token, pii: testPii };
 }
 
 /** A farmer of Lalabata (the demo agent's district) whose NIK agrees with the birth date and sex. */

@@ -11,9 +11,9 @@ const reg = await gw.app.inject({
   payload: lalabataFarmer({ nik, fullName: 'Besse Lookup' }),
 });
 await gw.db.pool.query(
-  `INSERT INTO participants (kpj, nik, registration_id, agent_id, village_code, declared_income, has_card, covered_until, months_paid)
+  `INSERT INTO participants (kpj, nik_index, registration_id, agent_id, village_code, declared_income, has_card, covered_until, months_paid)
    VALUES ('26300009191', $1, $2, 'demo-agent', '7312022001', 1000000, true, NULL, 0)`,
-  [nik, reg.json().id],
+  [gw.pii.index(nik), reg.json().id],
 );
 const lookup = (body: unknown, token = agent) => gw.app.inject({
   method: 'POST', url: '/v1/participants/lookup', headers: { authorization: `Bearer ${token}` }, payload: body as object,

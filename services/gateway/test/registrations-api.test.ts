@@ -43,7 +43,7 @@ t.test('the same key with the same body returns the same registration; with anot
   const c = await post({ ...farmer, phone: '081999999999' }, 'retry-key-0001');
   t.equal(c.statusCode, 422);
   t.equal(c.json().code, 'idempotency_key_reused');
-  t.equal(Number((await gw.db.pool.query("SELECT count(*) FROM operations WHERE nik = '7312020101900003'")).rows[0].count), 1);
+  t.equal(Number((await gw.db.pool.query('SELECT count(*) FROM operations WHERE nik_index = $1', [gw.pii.index('7312020101900003')])).rows[0].count), 1);
 });
 
 t.test('concurrent requests with one key: one registration, the others 202 with the same id or 409 while in flight', async (t) => {
@@ -56,7 +56,7 @@ t.test('concurrent requests with one key: one registration, the others 202 with 
     t.equal(r.statusCode, 409);
     t.equal(r.json().code, 'idempotency_in_progress');
   }
-  t.equal(Number((await gw.db.pool.query("SELECT count(*) FROM operations WHERE nik = '7312020202910004'")).rows[0].count), 1);
+  t.equal(Number((await gw.db.pool.query('SELECT count(*) FROM operations WHERE nik_index = $1', [gw.pii.index('7312020202910004')])).rows[0].count), 1);
 });
 
 t.test('a second registration of the same farmer under another key is refused with the first one named', async (t) => {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { VILLAGES } from '@sutasoma/contracts';
 import type { Pool } from '@sutasoma/ledger';
+import { testPii } from '@sutasoma/testing';
 
 /**
  * Generated activity written straight into the ledger tables, with timestamps in past months: the
  * public API stamps everything `now()`, so a month in the past can only be seeded this way. Rows
  * have the shape the flows write (registration result with membership, `posted` status events,
- * agent fees, claim payouts).
+ * agent fees, claim payouts; personal data sealed and NIKs indexed with the test keys, as the gateway does).
  */
 
 /** A small deterministic PRNG (mulberry32), so a failing run can be repeated. */
@@ -45,15 +46,15 @@ export async function seedParticipant(pool: Pool, p: { agent: string; group: Gro
   const kpj = nextKpj();
   const id = randomUUID();
   await pool.query(
-    `INSERT INTO operations (id, kind, status, agent_id, village_code, nik, correlation_id, request, result, created_at, updated_at)
+    `INSERT INTO operations (id, kind, status, agent_id, village_code, nik_index, correlation_id, request, result, created_at, updated_at)
      VALUES ($1, 'registration', 'registered', $2, $3, $4, 'seed', $5, $6, $7, $7)`,
-    [id, p.agent, p.group.villageCode, nik, { fullName: p.name ?? `Petani ${serial}`, villageCode: p.group.villageCode, declaredMonthlyIncome: 1_000_000 },
+    [id, p.agent, p.group.villageCode, testPii.index(nik), testPii.protect({ nik, fullName: p.name ?? `Petani ${serial}`, villageCode: p.group.villageCode, declaredMonthlyIncome: 1_000_000 }),
       { kpj, membership: { farmerGroupId: p.group.id, farmerGroupName: p.group.name, extensionWorkerId: 'PNY-1', extensionWorkerName: 'Penyuluh' } }, p.at],
   );
   await pool.query(
-    `INSERT INTO participants (kpj, nik, registration_id, agent_id, village_code, declared_income, has_card, covered_until, registered_at)
+    `INSERT INTO participants (kpj, nik_index, registration_id, agent_id, village_code, declared_income, has_card, covered_until, registered_at)
      VALUES ($1, $2, $3, $4, $5, 1000000, true, $6, $7)`,
-    [kpj, nik, id, p.agent, p.group.villageCode, p.coveredUntil ?? null, p.at],
+    [kpj, testPii.index(nik), id, p.agent, p.group.villageCode, p.coveredUntil ?? null, p.at],
   );
   return { kpj, nik, agent: p.agent, villageCode: p.group.villageCode, groupId: p.group.id };
 }
@@ -63,9 +64,9 @@ export async function seedContribution(pool: Pool, p: SeededParticipant, c: { at
   const id = randomUUID();
   const agent = c.agent ?? p.agent;
   await pool.query(
-    `INSERT INTO operations (id, kind, status, agent_id, village_code, nik, correlation_id, request, result, created_at, updated_at)
+    `INSERT INTO operations (id, kind, status, agent_id, village_code, nik_index, correlation_id, request, result, created_at, updated_at)
      VALUES ($1, 'contribution', 'posted', $2, $3, $4, 'seed', $5, $6, $7, $7)`,
-    [id, agent, p.villageCode, p.nik, { kpj: p.kpj, nik: p.nik, months: c.months, channel: 'agent_cash', amount: c.amount },
+    [id, agent, p.villageCode, testPii.index(p.nik), { kpj: p.kpj, months: c.months, channel: 'agent_cash', amount: c.amount },
       { bankReference: 'B', bpjsReceipt: 'R', coverage: { from: c.from, to: c.to } }, c.at],
   );
   await pool.query(
@@ -83,9 +84,9 @@ export async function seedClaim(pool: Pool, p: SeededParticipant, c: { kind: 'jk
   const id = randomUUID();
   const payouts = Object.fromEntries(Object.entries(c.payouts ?? {}).map(([to, amount]) => [to, { bankReference: 'P', amount }]));
   await pool.query(
-    `INSERT INTO operations (id, kind, status, agent_id, village_code, nik, correlation_id, request, result, created_at, updated_at)
+    `INSERT INTO operations (id, kind, status, agent_id, village_code, nik_index, correlation_id, request, result, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, 'seed', $7, $8, $9, $9)`,
-    [id, c.kind, c.paidAt ? 'paid' : 'submitted', p.agent, p.villageCode, p.nik, { kpj: p.kpj, nik: p.nik }, c.paidAt ? { payouts } : {}, c.reportedAt],
+    [id, c.kind, c.paidAt ? 'paid' : 'submitted', p.agent, p.villageCode, testPii.index(p.nik), testPii.protect({ kpj: p.kpj, nik: p.nik }), c.paidAt ? { payouts } : {}, c.reportedAt],
   );
   if (c.paidAt) {
     await pool.query(`INSERT INTO operation_events (operation_id, at, kind, detail) VALUES ($1, $2, 'status_changed', '{"from":"approved","to":"paid"}')`, [id, c.paidAt]);

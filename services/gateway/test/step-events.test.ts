@@ -28,7 +28,7 @@ async function steps(id: string) {
 t.test('events applied together in one transaction: each as it would be alone, two for one operation one after the other', async (t) => {
   const [a, b] = await register(['0101', '0102']);
   const unknown = randomUUID();
-  const outcomes = await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, flows, [
+  const outcomes = await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, gw.pii, flows, [
     stepEvent(a!, 'simluhtan.verify_membership'),
     stepEvent(b!, 'simluhtan.verify_membership', 'attempt_failed', undefined),
     stepEvent(a!, 'ekartutani.lookup_card'),
@@ -64,11 +64,11 @@ t.test('an event that waited for another transaction on its operation decides on
   const second = await gw.db.pool.connect();
   t.teardown(() => { first.release(); second.release(); });
   await first.query('BEGIN');
-  await applyStepEvents(first, flows, [stepEvent(id!, 'simluhtan.verify_membership'), stepEvent(id!, 'ekartutani.lookup_card')]);
+  await applyStepEvents(first, gw.pii, flows, [stepEvent(id!, 'simluhtan.verify_membership'), stepEvent(id!, 'ekartutani.lookup_card')]);
 
   // BPJS's answer arrives meanwhile, in a transaction of its own: it waits for the first one's lock.
   const pid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-  const bpjs = inTransaction(second, (tx) => applyStepEvents(tx, flows, [stepEvent(id!, 'bpjs.register_participant', 'succeeded', { kpj: '19000000301' })]));
+  const bpjs = inTransaction(second, (tx) => applyStepEvents(tx, gw.pii, flows, [stepEvent(id!, 'bpjs.register_participant', 'succeeded', { kpj: '19000000301' })]));
   await waitFor(async () => (await gw.db.pool.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]?.w,
     (w) => w === 'Lock', { what: 'the second transaction waiting for the operation\'s lock' });
   await first.query('COMMIT');
@@ -87,7 +87,7 @@ t.test('a batch that registers three farmers, then batches that pay their first 
   const both = new Map([[registrationFlow.kind, registrationFlow], ['contribution', buildContributionFlow(contributionRules(config), feeRules(config))]]);
   const ids = await register(['0401', '0402', '0403']);
   const kpjs = ['19000000401', '19000000402', '19000000403'];
-  const registered = await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, ids.flatMap((id, i) => [
+  const registered = await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, gw.pii, both, ids.flatMap((id, i) => [
     stepEvent(id, 'simluhtan.verify_membership'), stepEvent(id, 'ekartutani.lookup_card'), stepEvent(id, 'bpjs.register_participant', 'succeeded', { kpj: kpjs[i] }),
   ])));
   t.same(registered.map((o) => o.status).filter((s) => s === 'registered').length, 3, 'each registration ends in the batch');
@@ -103,7 +103,7 @@ t.test('a batch that registers three farmers, then batches that pay their first 
     t.equal(res.statusCode, 202, res.body);
     return res.json<{ id: string; amount: number }>();
   }));
-  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, contributions.map((c, i) => stepEvent(c.id, 'bank.collect_agent_cash', 'succeeded', { bankReference: `REF-${i}`, amount: c.amount }))));
+  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, gw.pii, both, contributions.map((c, i) => stepEvent(c.id, 'bank.collect_agent_cash', 'succeeded', { bankReference: `REF-${i}`, amount: c.amount }))));
   const thisMonth = todayInSoppeng().slice(0, 7);
   const postings = await gw.db.pool.query<{ input: { kpj: string; periodStart: string; months: number } }>(
     "SELECT payload->'input' AS input FROM outbox WHERE job_name = 'bpjs.post_contribution' ORDER BY payload->'input'->>'kpj'");
@@ -118,7 +118,7 @@ t.test('a batch that registers three farmers, then batches that pay their first 
 
   const [y, m] = thisMonth.split('-').map(Number) as [number, number];
   const next = `${m === 12 ? y + 1 : y}-${String(m === 12 ? 1 : m + 1).padStart(2, '0')}`;
-  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, both, contributions.map((c, i) => stepEvent(c.id, 'bpjs.post_contribution', 'succeeded', {
+  await withTransaction(gw.db.pool, (tx) => applyStepEvents(tx, gw.pii, both, contributions.map((c, i) => stepEvent(c.id, 'bpjs.post_contribution', 'succeeded', {
     receipt: `TT000000000${i}`, periodStart: `${thisMonth}-01`, periodEnd: `${next}-01`,
   }))));
   const paid = await gw.db.pool.query<{ kpj: string; months_paid: number; covered_until: string; first: boolean }>(

@@ -15,7 +15,7 @@ const OP_ID = '00000000-0000-4000-8000-000000000001';
 function operation(kind: string, status: string, steps: [StepName, StepState, number?][], request: Record<string, unknown> = {}, result: Record<string, unknown> = {}): LoadedOperation {
   const now = new Date('2026-12-02T00:00:00Z');
   return {
-    id: OP_ID, kind, status, agent_id: 'demo-agent', village_code: '7312022001', nik: '7312024505880007', correlation_id: 'req-1',
+    id: OP_ID, kind, status, agent_id: 'demo-agent', village_code: '7312022001', nik_index: 'index-of-7312024505880007', correlation_id: 'req-1',
     request, result, reason_code: null, reason_detail: null, recoveries: 0, created_at: now, updated_at: now,
     steps: steps.map(([step, state, replays], seq) => ({
       step, system: systemOf(step), seq, state, attempts: state === 'pending' ? 0 : 1, last_error_code: null,

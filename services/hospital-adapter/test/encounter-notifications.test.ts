@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { GATEWAY_INTAKE_QUEUE } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, createTestPrefix, testRedisUrl } from '@sutasoma/testing';
+import { PII_TEST_ENV, SIM_CREDENTIALS, testPii, createTestPrefix, testRedisUrl } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
 const queues = createTestPrefix();
 const secret = SIM_CREDENTIALS.HOSPITAL_WEBHOOK_SECRETS;
 const app = await buildApp(loadConfig({
-  ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PARTNER_BASE_URL: 'http://127.0.0.1:9/hospital',
+  ...SIM_CREDENTIALS, ...PII_TEST_ENV, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent', PARTNER_BASE_URL: 'http://127.0.0.1:9/hospital',
   // No gateway runs here: what reaches the intake queue is read from it, not waited for.
   WEBHOOK_HANDOVER_MS: '0',
 }));
@@ -67,7 +67,8 @@ function deliver(body: unknown, opts: { id?: string; key?: string; at?: Date } =
     },
   });
 }
-const published = async () => (await intake.getJobs(['waiting', 'delayed', 'completed', 'active'])).map((j) => ({ id: j.id, ...j.data }));
+// The patient's NIK and the accident's description travel sealed (the gateway opens them as here).
+const published = async () => (await intake.getJobs(['waiting', 'delayed', 'completed', 'active'])).map((j) => ({ id: j.id, ...testPii.reveal<any>(j.data) }));
 
 t.test('a signed admission lands on the intake queue once; its replay is acknowledged and changes nothing', async (t) => {
   const s = newStay();
@@ -146,7 +147,7 @@ t.test('each bad notification is refused with 422 naming the field, and nothing 
 t.test('the previous secret still verifies while a new one is rotated in', async (t) => {
   const rotatedPrefix = createTestPrefix();
   const rotated = await buildApp(loadConfig({
-    ...SIM_CREDENTIALS, HOSPITAL_WEBHOOK_SECRETS: `whsec_${Buffer.from('the-new-hospital-secret-32-bytes!').toString('base64')} ${secret}`,
+    ...SIM_CREDENTIALS, ...PII_TEST_ENV, HOSPITAL_WEBHOOK_SECRETS: `whsec_${Buffer.from('the-new-hospital-secret-32-bytes!').toString('base64')} ${secret}`,
     REDIS_URL: testRedisUrl(), QUEUE_PREFIX: rotatedPrefix.prefix, LOG_LEVEL: 'silent', WEBHOOK_HANDOVER_MS: '0',
   }));
   t.teardown(async () => {

@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { GATEWAY_INTAKE_QUEUE, type IntakeEvent } from '@sutasoma/contracts';
-import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { PII_TEST_ENV, SIM_CREDENTIALS, testPii, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
 const queues = createTestPrefix();
 const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_HOSPITAL_DISCHARGE_AFTER_MS: '300', SIM_HOSPITAL_WEBHOOK_BACKOFF_MS: '50' } });
 const app = await buildApp(loadConfig({
-  ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
+  ...SIM_CREDENTIALS, ...PII_TEST_ENV, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
   // Attempts enough to outlast the hospital outage below however slowly this machine runs.
   PARTNER_BASE_URL: `${sim.url}/hospital`, RETRY_BASE_MS: '50', RETRY_MAX_MS: '200', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000',
   // No gateway runs here: what reaches the intake queue is read from it, not waited for.
@@ -36,7 +36,7 @@ await simCall('PUT', '/_sim/hospital/webhook', { url: `${adapterUrl}/webhooks/ho
 
 const farmer = (await simCall('GET', '/_sim/farmers?limit=1&case=eligible')).items[0];
 const intakeOf = async (encounterId: string) => (await intake.getJobs(['waiting', 'delayed', 'completed', 'active']))
-  .map((j) => j.data as IntakeEvent).filter((e) => e.encounterId === encounterId);
+  .map((j) => testPii.reveal<IntakeEvent>(j.data)).filter((e) => e.encounterId === encounterId);
 const guarantee = (encounterId: string, over: Record<string, unknown> = {}) => ({
   hospitalId: 'rsud-latemmamala', encounterId, nik: farmer.nik, plkkCaseId: 'PLKK-2026-00000042', guaranteeId: 'SJP-2026-00000042', issuedAt: new Date().toISOString(), ...over,
 });

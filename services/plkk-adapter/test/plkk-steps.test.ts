@@ -1,13 +1,13 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { SIM_CREDENTIALS, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { PII_TEST_ENV, SIM_CREDENTIALS, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
 const queues = createTestPrefix();
 const sim = await startServiceProcess({ service: 'partner-sim', env: {} });
 const adapterEnv = {
-  ...SIM_CREDENTIALS, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
+  ...SIM_CREDENTIALS, ...PII_TEST_ENV, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
   // Attempts enough to outlast the PLKK outage below however slowly this machine runs; no test here
   // needs the attempts to run out. The breaker stays out of the way of the outage too.
   PARTNER_BASE_URL: `${sim.url}/plkk`, RETRY_BASE_MS: '50', RETRY_MAX_MS: '200', RETRY_ATTEMPTS: '100', BREAKER_VOLUME: '1000',

@@ -1,3 +1,4 @@
+import type { Pii } from '@sutasoma/pii';
 import { PayoutAccountReason, type BankAccount, type ClaimAmounts, type ClaimStatus, type HolderCheck, type StepName } from '@sutasoma/contracts';
 import { succeeded, type StepRow } from './engine.ts';
 
@@ -75,10 +76,12 @@ export function claimStatus(steps: readonly StepRow[], milestones: readonly (rea
   return 'reported';
 }
 
-/** A supervisor's approval of a payout account the bank holds under another name (ops_audit `auditId`). */
+/**
+ * A supervisor's approval of a payout account the bank holds under another name (ops_audit `auditId`).
+ * The account is named by its keyed digest (`approvedAccount`), never in clear in the ledger.
+ */
 export interface PayoutApproval {
-  bankCode: string;
-  accountNo: string;
+  account: string;
   approvedBy: string;
   auditId: number;
   at: string;
@@ -88,8 +91,10 @@ export interface PayoutApproval {
  * Whom the bank adapter checks the payout account's holder against: the person to be paid (the
  * registered farmer, the heir BPJS approved), or the supervisor's approval of exactly this account.
  */
-export function holderCheck(account: BankAccount, person: string, approval: PayoutApproval | undefined): HolderCheck {
-  return approval && approval.accountNo === account.accountNo && approval.bankCode === account.bankCode
+export const approvedAccount = (pii: Pii, a: BankAccount) => pii.digest(`payout-account:${a.bankCode}:${a.accountNo}`);
+
+export function holderCheck(pii: Pii, account: BankAccount, person: string, approval: PayoutApproval | undefined): HolderCheck {
+  return approval && approval.account === approvedAccount(pii, account)
     ? { by: 'supervisor', approvedBy: approval.approvedBy, auditId: approval.auditId }
     : { by: 'name', name: person };
 }

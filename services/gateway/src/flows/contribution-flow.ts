@@ -4,6 +4,7 @@ import {
   type Contribution, type ContributionChannel, type ContributionRules, type ContributionStatus, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation, PoolClient } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { lastDayOf, periodStart } from '../coverage.ts';
 import { idempotencyKeyFor, jobMessage, stepView, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
 
@@ -35,10 +36,14 @@ export interface FeeRules {
   activationFee: number;
 }
 
-/** What is stored as the operation's request: the client's body, completed at acceptance. */
+/**
+ * What is stored as the operation's request: the client's body, completed at acceptance. The ledger
+ * holds its personal fields (NIK, source account, payer's name) sealed.
+ */
 export interface ContributionOrder {
   kpj: string;
-  nik: string;
+  /** Only where a step needs it: the farmer card to debit. */
+  nik?: string;
   months: number;
   channel: ContributionChannel;
   amount: number;
@@ -48,7 +53,7 @@ export interface ContributionOrder {
   vaExpiresAt?: string;
 }
 
-export function newContribution(opts: { agentId: string; villageCode: string; correlationId: string; order: ContributionOrder }): NewOperation {
+export function newContribution(pii: Pii, opts: { agentId: string; villageCode: string; nikIndex: string; correlationId: string; order: ContributionOrder }): NewOperation {
   const id = randomUUID();
   const order = { ...opts.order };
   if (order.channel === 'bank_va') order.customerNo = String(BigInt(`0x${id.replace(/-/g, '').slice(0, 15)}`) % 10_000_000_000n).padStart(10, '0');
@@ -58,11 +63,11 @@ export function newContribution(opts: { agentId: string; villageCode: string; co
     kind: KIND,
     agentId: opts.agentId,
     villageCode: opts.villageCode,
-    nik: order.nik,
+    nikIndex: opts.nikIndex,
     correlationId: opts.correlationId,
-    request: order,
+    request: pii.protect(order),
     steps: steps.map((step, seq) => ({ step, system: systemOf(step), seq, idempotencyKey: idempotencyKeyFor(id, step) })),
-    outbox: [jobMessage(id, opts.correlationId, steps[0]!, firstInput(order, steps[0]!))],
+    outbox: [jobMessage(pii, id, opts.correlationId, steps[0]!, firstInput(order, steps[0]!))],
     event: { kind: 'accepted', detail: { agent: opts.agentId, channel: order.channel, months: order.months, amount: order.amount } },
   };
 }
@@ -238,7 +243,8 @@ export async function readContribution(db: Pick<PoolClient, 'query'>, id: string
   return rows[0] ? { ...toContribution(rows[0]), villageCode: rows[0].village_code } : null;
 }
 
-export async function lastContributions(db: Pick<PoolClient, 'query'>, nik: string, limit = 12): Promise<Contribution[]> {
-  const { rows } = await db.query<ContributionRow>(`${SELECT_WITH_STEPS} WHERE o.kind = $1 AND o.nik = $2 ORDER BY o.created_at DESC LIMIT $3`, [KIND, nik, limit]);
+/** A participant's last contributions, by the blind index of its NIK. */
+export async function lastContributions(db: Pick<PoolClient, 'query'>, nikIndex: string, limit = 12): Promise<Contribution[]> {
+  const { rows } = await db.query<ContributionRow>(`${SELECT_WITH_STEPS} WHERE o.kind = $1 AND o.nik_index = $2 ORDER BY o.created_at DESC LIMIT $3`, [KIND, nikIndex, limit]);
   return rows.map(toContribution);
 }

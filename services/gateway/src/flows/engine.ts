@@ -3,6 +3,7 @@ import {
   type StepEvent, type StepName, type StepState,
 } from '@sutasoma/contracts';
 import { enqueue, type OutboxMessage, type PoolClient } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 
 /**
  * The machinery every flow shares: operations and their ordered steps in the ledger, a step's job
@@ -17,8 +18,10 @@ export interface OperationRow {
   status: string;
   agent_id: string;
   village_code: string;
-  nik: string;
+  /** The farmer's NIK as its blind index (Pii.index); the NIK itself is in the request, sealed. */
+  nik_index: string;
   correlation_id: string;
+  /** The request, its personal fields revealed once the operation is read (the ledger holds them sealed). */
   request: Record<string, unknown>;
   result: Record<string, unknown>;
   reason_code: string | null;
@@ -56,7 +59,7 @@ export interface FlowDefinition {
    * their operations (and from the ledger, for inputs decided late, all at once). Most flows need
    * only the operation: `eachInput`.
    */
-  inputs: (tx: PoolClient, items: readonly StepToPublish[]) => Promise<Record<string, unknown>[]>;
+  inputs: (tx: PoolClient, items: readonly StepToPublish[], pii: Pii) => Promise<Record<string, unknown>[]>;
   /** What a step's result adds to the operation's result, or why it makes the step fail. */
   succeeded: (op: OperationRow, step: StepName, result: Record<string, unknown>) => SucceededEffect;
   /**
@@ -95,14 +98,17 @@ export const succeeded = (steps: readonly StepRow[], step: StepName) => steps.so
 /** The partner's idempotency key: the same for every attempt, retry and replay of one step. */
 export const idempotencyKeyFor = (operationId: string, step: StepName) => `${operationId}:${step}`;
 
-/** The outbox message that asks the step's adapter to do it; validated before it is written. */
-export function jobMessage(operationId: string, correlationId: string, step: StepName, input: Record<string, unknown>, replay = 0, recovery = 0): OutboxMessage {
+/**
+ * The outbox message that asks the step's adapter to do it; validated before it is written, its
+ * personal fields sealed (the outbox row and the job in Redis hold them so; the adapter opens them).
+ */
+export function jobMessage(pii: Pii, operationId: string, correlationId: string, step: StepName, input: Record<string, unknown>, replay = 0, recovery = 0): OutboxMessage {
   const payload = StepJob.parse({
     operationId,
     correlationId,
     step,
     idempotencyKey: idempotencyKeyFor(operationId, step),
-    input: StepInputs[step].parse(input),
+    input: pii.protect(StepInputs[step].parse(input)),
     replay,
     recovery,
   });
@@ -130,20 +136,25 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /** `inputs` for a flow whose step inputs come from the operation alone. */
-export function eachInput(input: (op: OperationRow, step: StepName) => Record<string, unknown>): FlowDefinition['inputs'] {
-  return async (_tx, items) => items.map(({ op, step }) => input(op, step));
+export function eachInput(input: (op: OperationRow, step: StepName, pii: Pii) => Record<string, unknown>): FlowDefinition['inputs'] {
+  return async (_tx, items, pii) => items.map(({ op, step }) => input(op, step, pii));
 }
 
-/** The steps' jobs, of operations of one flow, their inputs read together. */
-export async function stepMessages(flow: FlowDefinition, tx: PoolClient, items: readonly StepToPublish[]): Promise<OutboxMessage[]> {
+/** The steps' jobs, of operations of one flow (their requests revealed), their inputs read together. */
+export async function stepMessages(pii: Pii, flow: FlowDefinition, tx: PoolClient, items: readonly StepToPublish[]): Promise<OutboxMessage[]> {
   if (items.length === 0) return [];
-  const inputs = await flow.inputs(tx, items);
-  return items.map((it, i) => jobMessage(it.op.id, it.op.correlation_id, it.step, inputs[i]!, it.replay, it.recovery));
+  const inputs = await flow.inputs(tx, items, pii);
+  return items.map((it, i) => jobMessage(pii, it.op.id, it.op.correlation_id, it.step, inputs[i]!, it.replay, it.recovery));
 }
 
 /** One step's job (see stepMessages). */
-export async function stepMessage(flow: FlowDefinition, tx: PoolClient, op: OperationRow, step: StepName, replay = 0, recovery = 0): Promise<OutboxMessage> {
-  return (await stepMessages(flow, tx, [{ op, step, replay, recovery }]))[0]!;
+export async function stepMessage(pii: Pii, flow: FlowDefinition, tx: PoolClient, op: OperationRow, step: StepName, replay = 0, recovery = 0): Promise<OutboxMessage> {
+  return (await stepMessages(pii, flow, tx, [{ op, step, replay, recovery }]))[0]!;
+}
+
+/** An operation as read from the ledger, its request's personal fields revealed (one decryption). */
+export function revealed<T extends Pick<OperationRow, 'request'>>(pii: Pii, row: T): T {
+  return { ...row, request: pii.reveal(row.request) };
 }
 
 /** The first step not yet succeeded, in order. */
@@ -287,7 +298,7 @@ export function transition(flow: FlowDefinition, op: LoadedOperation, e: StepEve
  * wait would return the operation as the other transaction committed it, but its steps as they were
  * before: a second event for the same operation would then decide on stale steps.
  */
-export async function lockAndLoad(tx: PoolClient, operationIds: readonly string[]): Promise<Map<string, LoadedOperation>> {
+export async function lockAndLoad(tx: PoolClient, pii: Pii, operationIds: readonly string[]): Promise<Map<string, LoadedOperation>> {
   const ids = [...new Set(operationIds)].sort();
   await tx.query({ name: 'operations-lock', text: 'SELECT id FROM operations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', values: [ids] });
   const { rows } = await tx.query<LoadedOperation>({
@@ -296,7 +307,7 @@ export async function lockAndLoad(tx: PoolClient, operationIds: readonly string[
              FROM operations o WHERE o.id = ANY($1::uuid[])`,
     values: [ids],
   });
-  return new Map(rows.map((r) => [r.id, r]));
+  return new Map(rows.map((r) => [r.id, revealed(pii, r)]));
 }
 
 /**
@@ -306,8 +317,8 @@ export async function lockAndLoad(tx: PoolClient, operationIds: readonly string[
  * read once per flow, and everything else they change is written in one statement. Answers in the
  * order given.
  */
-export async function applyStepEvents(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, events: readonly StepEvent[]): Promise<EventOutcome[]> {
-  const ops = await lockAndLoad(tx, events.map((e) => e.operationId));
+export async function applyStepEvents(tx: PoolClient, pii: Pii, flows: ReadonlyMap<string, FlowDefinition>, events: readonly StepEvent[]): Promise<EventOutcome[]> {
+  const ops = await lockAndLoad(tx, pii, events.map((e) => e.operationId));
   const dirty = new Map<string, Set<StepName>>();
   const recorded: EventRow[] = [];
   const outcomes: EventOutcome[] = [];
@@ -337,7 +348,7 @@ export async function applyStepEvents(tx: PoolClient, flows: ReadonlyMap<string,
   // open contribution at a time, and a contribution is accepted only once its participant exists.
   for (const [flow, list] of changes) await flow.onStatusChanges?.(tx, list);
   const outbox: OutboxMessage[] = [];
-  for (const [flow, list] of toPublish) outbox.push(...(await stepMessages(flow, tx, list)));
+  for (const [flow, list] of toPublish) outbox.push(...(await stepMessages(pii, flow, tx, list)));
 
   const stepRows = [...dirty].flatMap(([id, names]) => ops.get(id)!.steps.filter((s) => names.has(s.step)).map((s) => ({
     operation_id: id, step: s.step, state: s.state, attempts: s.attempts, last_error_code: s.last_error_code, partner_status: s.partner_status ?? null, result: s.result ?? null,
@@ -373,8 +384,8 @@ export async function applyStepEvents(tx: PoolClient, flows: ReadonlyMap<string,
 }
 
 /** Applies one adapter event in the caller's transaction (see applyStepEvents). */
-export async function applyStepEvent(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, e: StepEvent): Promise<EventOutcome> {
-  return (await applyStepEvents(tx, flows, [e]))[0]!;
+export async function applyStepEvent(tx: PoolClient, pii: Pii, flows: ReadonlyMap<string, FlowDefinition>, e: StepEvent): Promise<EventOutcome> {
+  return (await applyStepEvents(tx, pii, flows, [e]))[0]!;
 }
 
 /** Whether a step's job is still in its queue, waiting or being worked on (not finished, not gone). */
@@ -395,7 +406,7 @@ export interface RecoveryPass {
  * marked as looked at, so the next pass looks further. Steps a partner completes by webhook are
  * not republished: there is nothing of ours to run.
  */
-export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, staleMs: number, stillQueued: StillQueued, limit = 200): Promise<RecoveryPass> {
+export async function recoverStale(tx: PoolClient, pii: Pii, flows: ReadonlyMap<string, FlowDefinition>, staleMs: number, stillQueued: StillQueued, limit = 200): Promise<RecoveryPass> {
   // operation_ended (migration 009) holds each kind's end states, as the flows define them; the
   // index of unfinished operations has the same predicate, so this reads only those.
   const { rows } = await tx.query<OperationRow & { current_step: StepName; current_replays: number }>(
@@ -422,9 +433,9 @@ export async function recoverStale(tx: PoolClient, flows: ReadonlyMap<string, Fl
   const byFlow = new Map<FlowDefinition, StepToPublish[]>();
   for (const op of live) {
     const flow = flows.get(op.kind)!;
-    push(byFlow, flow, { op, step: op.current_step, replay: op.current_replays, recovery: op.recoveries + 1 });
+    push(byFlow, flow, { op: revealed(pii, op), step: op.current_step, replay: op.current_replays, recovery: op.recoveries + 1 });
   }
-  for (const [flow, items] of byFlow) await enqueue(tx, await stepMessages(flow, tx, items));
+  for (const [flow, items] of byFlow) await enqueue(tx, await stepMessages(pii, flow, tx, items));
   const ids = live.map((r) => r.id);
   await tx.query(
     `WITH bumped AS (UPDATE operations SET recoveries = recoveries + 1, updated_at = now() WHERE id = ANY($1::uuid[]))
@@ -441,8 +452,8 @@ export type ReplayOutcome = 'replayed' | 'unknown_job' | 'not_failed' | 'was_dis
  * Reopens a failed step and publishes it again under its own idempotency key, so a replay of work
  * that in fact succeeded at the partner changes nothing there. Runs in the caller's transaction.
  */
-export async function replayStep(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, operationId: string, stepName: StepName, audit: { actor: string; reason: string }, dryRun: boolean): Promise<ReplayOutcome> {
-  const op = (await lockAndLoad(tx, [operationId])).get(operationId);
+export async function replayStep(tx: PoolClient, pii: Pii, flows: ReadonlyMap<string, FlowDefinition>, operationId: string, stepName: StepName, audit: { actor: string; reason: string }, dryRun: boolean): Promise<ReplayOutcome> {
+  const op = (await lockAndLoad(tx, pii, [operationId])).get(operationId);
   const flow = op && flows.get(op.kind);
   const step = op?.steps.find((s) => s.step === stepName);
   if (!op || !flow || !step) return 'unknown_job';
@@ -457,7 +468,7 @@ export async function replayStep(tx: PoolClient, flows: ReadonlyMap<string, Flow
   // A farmer whose failed registration was followed by a new one: reopening would break the
   // one-open-per-farmer rule, and the database refuses it (the caller reports it as superseded).
   await tx.query('UPDATE operations SET status = $2, reason_code = NULL, reason_detail = NULL, updated_at = now() WHERE id = $1', [op.id, status]);
-  await enqueue(tx, [await stepMessage(flow, tx, { ...op, status }, stepName, replay)]);
+  await enqueue(tx, [await stepMessage(pii, flow, tx, { ...op, status }, stepName, replay)]);
   await tx.query(
     'INSERT INTO operation_events (operation_id, kind, step, detail) VALUES ($1, $2, $3, $4)',
     [op.id, 'replayed', stepName, JSON.stringify({ by: audit.actor, reason: audit.reason, replay, from: op.status, to: status })],
@@ -466,8 +477,8 @@ export async function replayStep(tx: PoolClient, flows: ReadonlyMap<string, Flow
 }
 
 /** Closes a failed step by hand: the operation stays failed, with the operator's reason. */
-export async function discardStep(tx: PoolClient, operationId: string, stepName: StepName, audit: { actor: string; reason: string }, dryRun: boolean): Promise<'discarded' | 'unknown_job' | 'not_failed' | 'already_discarded'> {
-  const step = (await lockAndLoad(tx, [operationId])).get(operationId)?.steps.find((s) => s.step === stepName);
+export async function discardStep(tx: PoolClient, pii: Pii, operationId: string, stepName: StepName, audit: { actor: string; reason: string }, dryRun: boolean): Promise<'discarded' | 'unknown_job' | 'not_failed' | 'already_discarded'> {
+  const step = (await lockAndLoad(tx, pii, [operationId])).get(operationId)?.steps.find((s) => s.step === stepName);
   if (!step) return 'unknown_job';
   if (step.state !== 'failed') return 'not_failed';
   if (step.discarded) return 'already_discarded';

@@ -5,6 +5,7 @@ import {
   type BankAccount, type ClaimAmounts, type ClaimStatus, type HospitalBill, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { registeredNames } from '../participants.ts';
 import { claimStatus, holderCheck, lostIncome, reportDeadline, type ClaimRules, type PayoutApproval } from './claim-rules.ts';
 import { idempotencyKeyFor, jobMessage, type FlowDefinition, type OperationRow } from './engine.ts';
@@ -29,7 +30,10 @@ export const JKK_KIND = 'jkk_claim';
 
 export type Report = { by: 'agent'; at: string; agentId: string } | { by: 'hospital'; at: string; hospitalId: string; deliveryId: string };
 
-/** What is stored as the case's request: the participant and the first report, completed by later ones. */
+/**
+ * What is stored as the case's request: the participant and the first report, completed by later ones.
+ * The ledger holds its personal fields (NIK, the accident's description, the payout account) sealed.
+ */
 export interface JkkOrder {
   type: 'jkk';
   kpj: string;
@@ -71,7 +75,7 @@ const FIRST_STEPS: readonly StepName[] = [
 export const jkkSteps = (hasCard: boolean): StepName[] => [...FIRST_STEPS, hasCard ? 'ekartutani.credit_card' : 'bank.pay_benefit'];
 
 export interface NewJkkCase {
-  participant: { kpj: string; nik: string; agentId: string; villageCode: string; declaredIncome: number; hasCard: boolean };
+  participant: { kpj: string; nik: string; nikIndex: string; agentId: string; villageCode: string; declaredIncome: number; hasCard: boolean };
   accidentDate: string;
   description: string;
   payoutAccount?: BankAccount;
@@ -81,7 +85,7 @@ export interface NewJkkCase {
   admission?: { hospitalId: string; encounterId: string; admittedAt: string };
 }
 
-export function newJkkCase(rules: ClaimRules, c: NewJkkCase): NewOperation {
+export function newJkkCase(pii: Pii, rules: ClaimRules, c: NewJkkCase): NewOperation {
   const id = randomUUID();
   const deadline = reportDeadline(rules, c.accidentDate);
   const order: JkkOrder = {
@@ -104,16 +108,16 @@ export function newJkkCase(rules: ClaimRules, c: NewJkkCase): NewOperation {
     kind: JKK_KIND,
     agentId: c.participant.agentId,
     villageCode: c.participant.villageCode,
-    nik: c.participant.nik,
+    nikIndex: c.participant.nikIndex,
     correlationId: c.correlationId,
-    request: order,
+    request: pii.protect(order),
     status: 'reported',
     result: result as Record<string, unknown>,
     steps: steps.map((step, seq) => ({
       step, system: systemOf(step), seq, idempotencyKey: idempotencyKeyFor(id, step),
       ...(step === 'hospital.await_admission' && c.admission ? { state: 'succeeded', result: c.admission } : {}),
     })),
-    outbox: [jobMessage(id, c.correlationId, 'bpjs.check_coverage', { kpj: order.kpj, nik: order.nik, eventDate: order.accidentDate, program: 'jkk' })],
+    outbox: [jobMessage(pii, id, c.correlationId, 'bpjs.check_coverage', { kpj: order.kpj, nik: order.nik, eventDate: order.accidentDate, program: 'jkk' })],
     event: {
       kind: 'accepted',
       detail: { by: c.report.by, accidentDate: c.accidentDate, late: order.late, deadline: order.deadline, ...(c.admission ? { hospitalId: c.admission.hospitalId } : {}) },
@@ -132,7 +136,7 @@ function payoutAmount(r: JkkResult, to: 'hospital' | 'farmer'): number {
 }
 
 /** A step's job input; `farmerName` (registered) for the benefit paid to an account the agent gave. */
-function jkkInput(op: OperationRow, step: StepName, farmerName: string | undefined): Record<string, unknown> {
+function jkkInput(pii: Pii, op: OperationRow, step: StepName, farmerName: string | undefined): Record<string, unknown> {
   const o = op.request as unknown as JkkOrder;
   const r = op.result as JkkResult;
   const remark = `SUTASOMA JKK ${r.plkkCaseId ?? op.id}`;
@@ -159,7 +163,7 @@ function jkkInput(op: OperationRow, step: StepName, farmerName: string | undefin
       return { nik: o.nik, amount: payoutAmount(r, 'farmer'), remark };
     case 'bank.pay_benefit': {
       if (!o.payoutAccount || !farmerName) throw new Error(`claim ${op.id}: a benefit to an account needs the account and the farmer's registered name`);
-      return { amount: payoutAmount(r, 'farmer'), beneficiary: o.payoutAccount, remark, holder: holderCheck(o.payoutAccount, farmerName, r.payoutApproval) };
+      return { amount: payoutAmount(r, 'farmer'), beneficiary: o.payoutAccount, remark, holder: holderCheck(pii, o.payoutAccount, farmerName, r.payoutApproval) };
     }
     default:
       throw new Error(`${step} has no job in an accident case`);
@@ -173,9 +177,9 @@ export function buildJkkFlow(rules: ClaimRules): FlowDefinition {
     terminal: ['rejected', 'failed', 'paid', 'account_unverified'] satisfies ClaimStatus[],
 
     // The lost-income benefit to an account the agent gave is checked against the farmer's registered name.
-    inputs: async (tx, items) => {
-      const names = await registeredNames(tx, items.filter((i) => i.step === 'bank.pay_benefit').map((i) => i.op.nik));
-      return items.map(({ op, step }) => jkkInput(op, step, names.get(op.nik)));
+    inputs: async (tx, items, pii) => {
+      const names = await registeredNames(tx, pii, items.filter((i) => i.step === 'bank.pay_benefit').map((i) => i.op.nik_index));
+      return items.map(({ op, step }) => jkkInput(pii, op, step, names.get(op.nik_index)));
     },
 
     // A payout the bank or card system refuses (a closed account) waits for an operator: BPJS's approval stands.

@@ -1,8 +1,10 @@
 import type { BankAccount, HospitalAdmission, HospitalDischarge } from '@sutasoma/contracts';
-import { acceptOperation, hashBody, type IdempotencyScope, type PoolClient } from '@sutasoma/ledger';
+import { acceptOperation, type IdempotencyScope, type PoolClient } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { findParticipant } from '../participants.ts';
+import { requestHash } from '../personal-data.ts';
 import { daysBetween, type ClaimRules } from './claim-rules.ts';
-import { applyStepEvent, type FlowDefinition, type OperationRow } from './engine.ts';
+import { applyStepEvent, revealed, type FlowDefinition, type OperationRow } from './engine.ts';
 import { JKK_KIND, newJkkCase, type JkkOrder, type JkkResult, type Report } from './jkk-flow.ts';
 
 /**
@@ -14,18 +16,19 @@ import { JKK_KIND, newJkkCase, type JkkOrder, type JkkResult, type Report } from
 
 type CaseRow = OperationRow & { request: JkkOrder; result: JkkResult };
 
-export async function openJkkCase(tx: PoolClient, nik: string): Promise<CaseRow | null> {
+/** The farmer's open accident case (by the blind index of the NIK), locked, its request revealed. */
+export async function openJkkCase(tx: PoolClient, pii: Pii, nikIndex: string): Promise<CaseRow | null> {
   const { rows } = await tx.query<CaseRow>(
-    `SELECT * FROM operations WHERE kind = $1 AND nik = $2 AND status NOT IN ('rejected', 'failed', 'paid') FOR UPDATE`, [JKK_KIND, nik],
+    `SELECT * FROM operations WHERE kind = $1 AND nik_index = $2 AND status NOT IN ('rejected', 'failed', 'paid') FOR UPDATE`, [JKK_KIND, nikIndex],
   );
-  return rows[0] ?? null;
+  return rows[0] ? revealed(pii, rows[0]) : null;
 }
 
 export type MergeOutcome = { kind: 'merged'; id: string; status: string; createdAt: Date } | { kind: 'conflict'; id: string; detail: string };
 
 /** The agent's report of an accident the hospital reported first: it joins that case. */
 export async function mergeAgentReport(
-  tx: PoolClient, rules: ClaimRules, open: CaseRow,
+  tx: PoolClient, pii: Pii, rules: ClaimRules, open: CaseRow,
   report: { agentId: string; at: string; accidentDate: string; description: string; payoutAccount?: BankAccount },
   key: IdempotencyScope, requestHash: string,
 ): Promise<MergeOutcome> {
@@ -39,16 +42,17 @@ export async function mergeAgentReport(
     };
   }
   const agentReport: Report = { by: 'agent', at: report.at, agentId: report.agentId };
-  const patch = { agentDescription: report.description, ...(report.payoutAccount ? { payoutAccount: report.payoutAccount } : {}) };
+  // The request with the agent's report, sealed again: the case is locked, and its request was revealed.
+  const request = pii.protect({ ...open.request, agentDescription: report.description, ...(report.payoutAccount ? { payoutAccount: report.payoutAccount } : {}) });
   const { rows } = await tx.query<{ status: string; created_at: Date }>(
     `WITH upd AS (
-       UPDATE operations SET request = request || $2::jsonb,
+       UPDATE operations SET request = $2::jsonb,
          result = jsonb_set(result, '{reports}', COALESCE(result->'reports', '[]'::jsonb) || $3::jsonb), updated_at = now()
        WHERE id = $1 RETURNING status, created_at),
      ev AS (INSERT INTO operation_events (operation_id, kind, detail) VALUES ($1, 'report_merged', $4::jsonb)),
      k AS (INSERT INTO idempotency_keys (principal, scope, key, request_hash, resource_id) VALUES ($5, $6, $7, $8, $1))
      SELECT status, created_at FROM upd`,
-    [open.id, JSON.stringify(patch), JSON.stringify([agentReport]), JSON.stringify({ by: 'agent', agent: report.agentId, accidentDate: report.accidentDate }),
+    [open.id, JSON.stringify(request), JSON.stringify([agentReport]), JSON.stringify({ by: 'agent', agent: report.agentId, accidentDate: report.accidentDate }),
       key.principal, key.scope, key.key, requestHash],
   );
   return { kind: 'merged', id: open.id, status: rows[0]!.status, createdAt: rows[0]!.created_at };
@@ -64,12 +68,12 @@ export class IntakeRetry extends Error {}
 const refused = (reasonCode: string, reasonDetail: string, operationId: string | null = null): IntakeOutcome => ({ outcome: 'refused', operationId, reasonCode, reasonDetail });
 
 /** The hospital admitted an accident patient: a new case, or the agent's case gains its admission. */
-export async function applyAdmission(tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, rules: ClaimRules, e: HospitalAdmission): Promise<IntakeOutcome> {
-  const participant = await findParticipant(tx, { nik: e.nik });
+export async function applyAdmission(tx: PoolClient, pii: Pii, flows: ReadonlyMap<string, FlowDefinition>, rules: ClaimRules, e: HospitalAdmission): Promise<IntakeOutcome> {
+  const participant = await findParticipant(tx, pii, { nik: e.nik });
   if (!participant) return refused('unknown_patient', 'No SUTASOMA participant has this NIK: the hospital must handle the patient outside the programme.');
   const admission = { hospitalId: e.hospitalId, encounterId: e.encounterId, admittedAt: e.admittedAt };
   const report: Report = { by: 'hospital', at: e.receivedAt, hospitalId: e.hospitalId, deliveryId: e.deliveryId };
-  const open = await openJkkCase(tx, e.nik);
+  const open = await openJkkCase(tx, pii, participant.nik_index);
   if (open) {
     if (open.result.encounterId === e.encounterId) return { outcome: 'duplicate', operationId: open.id };
     if (open.result.encounterId) {
@@ -78,7 +82,7 @@ export async function applyAdmission(tx: PoolClient, flows: ReadonlyMap<string, 
     if (daysBetween(e.accidentDate, open.request.accidentDate) > rules.mergeWindowDays) {
       return refused('accident_dates_apart', `The farmer's open case ${open.id} is for an accident on ${open.request.accidentDate}, not ${e.accidentDate}.`, open.id);
     }
-    const res = await applyStepEvent(tx, flows, {
+    const res = await applyStepEvent(tx, pii, flows, {
       operationId: open.id, correlationId: open.correlation_id, step: 'hospital.await_admission', attempt: 1, replay: 0, recovery: 0,
       outcome: 'succeeded', result: admission, durationMs: 0, at: e.receivedAt,
     });
@@ -89,9 +93,9 @@ export async function applyAdmission(tx: PoolClient, flows: ReadonlyMap<string, 
     );
     return { outcome: 'merged', operationId: open.id };
   }
-  const op = newJkkCase(rules, {
+  const op = newJkkCase(pii, rules, {
     participant: {
-      kpj: participant.kpj, nik: participant.nik, agentId: participant.agent_id, villageCode: participant.village_code,
+      kpj: participant.kpj, nik: e.nik, nikIndex: participant.nik_index, agentId: participant.agent_id, villageCode: participant.village_code,
       declaredIncome: Number(participant.declared_income), hasCard: participant.has_card,
     },
     accidentDate: e.accidentDate,
@@ -101,7 +105,7 @@ export async function applyAdmission(tx: PoolClient, flows: ReadonlyMap<string, 
     admission,
   });
   const key = { principal: `hospital:${e.hospitalId}`, scope: 'intake:admission', key: e.encounterId };
-  const accepted = await acceptOperation(tx, key, hashBody({ nik: e.nik, hospitalId: e.hospitalId, encounterId: e.encounterId }), op);
+  const accepted = await acceptOperation(tx, key, requestHash(pii, { nik: e.nik, hospitalId: e.hospitalId, encounterId: e.encounterId }), op);
   switch (accepted.kind) {
     case 'new':
       return { outcome: 'created', operationId: accepted.id };
@@ -117,7 +121,7 @@ export async function applyAdmission(tx: PoolClient, flows: ReadonlyMap<string, 
 
 /** The hospital discharged the patient, with the bill: the case's discharge step is done. */
 export async function applyDischarge(
-  tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, e: HospitalDischarge, opts: { mayWait: boolean },
+  tx: PoolClient, pii: Pii, flows: ReadonlyMap<string, FlowDefinition>, e: HospitalDischarge, opts: { mayWait: boolean },
 ): Promise<IntakeOutcome> {
   const { rows } = await tx.query<CaseRow>(
     `SELECT * FROM operations WHERE kind = $1 AND result->>'encounterId' = $2 ORDER BY created_at DESC LIMIT 1`, [JKK_KIND, e.encounterId],
@@ -128,11 +132,11 @@ export async function applyDischarge(
     if (opts.mayWait) throw new IntakeRetry(`no case has encounter ${e.encounterId} yet`);
     return refused('discharge_before_admission', `Encounter ${e.encounterId} was discharged, but its admission never arrived.`);
   }
-  if (c.nik !== e.nik) return refused('patient_mismatch', `Encounter ${e.encounterId} belongs to another patient.`, c.id);
+  if (c.nik_index !== pii.index(e.nik)) return refused('patient_mismatch', `Encounter ${e.encounterId} belongs to another patient.`, c.id);
   if (c.result.admittedAt && Date.parse(e.dischargedAt) < Date.parse(c.result.admittedAt)) {
     return refused('discharged_before_admitted', `The discharge (${e.dischargedAt}) is earlier than the admission (${c.result.admittedAt}).`, c.id);
   }
-  const res = await applyStepEvent(tx, flows, {
+  const res = await applyStepEvent(tx, pii, flows, {
     operationId: c.id, correlationId: c.correlation_id, step: 'hospital.await_discharge', attempt: 1, replay: 0, recovery: 0,
     outcome: 'succeeded', result: { dischargedAt: e.dischargedAt, bill: e.bill }, durationMs: 0, at: e.receivedAt,
   });

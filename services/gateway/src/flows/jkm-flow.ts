@@ -4,6 +4,7 @@ import {
   type BankAccount, type ClaimAmounts, type ClaimStatus, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { claimStatus, holderCheck, sumAmounts, type PayoutApproval } from './claim-rules.ts';
 import { eachInput, idempotencyKeyFor, jobMessage, type FlowDefinition } from './engine.ts';
 
@@ -37,7 +38,8 @@ export interface JkmResult {
   payoutApproval?: PayoutApproval;
 }
 
-export function newJkmClaim(c: { agentId: string; villageCode: string; correlationId: string; order: JkmOrder }): NewOperation {
+/** The death claim's rows; the ledger holds the NIKs, the heir, the children and the certificate sealed. */
+export function newJkmClaim(pii: Pii, c: { agentId: string; villageCode: string; nikIndex: string; correlationId: string; order: JkmOrder }): NewOperation {
   const id = randomUUID();
   const o = c.order;
   return {
@@ -45,12 +47,12 @@ export function newJkmClaim(c: { agentId: string; villageCode: string; correlati
     kind: JKM_KIND,
     agentId: c.agentId,
     villageCode: c.villageCode,
-    nik: o.nik,
+    nikIndex: c.nikIndex,
     correlationId: c.correlationId,
-    request: o,
+    request: pii.protect(o),
     status: 'reported',
     steps: STEPS.map((step, seq) => ({ step, system: systemOf(step), seq, idempotencyKey: idempotencyKeyFor(id, step) })),
-    outbox: [jobMessage(id, c.correlationId, 'bpjs.check_coverage', { kpj: o.kpj, nik: o.nik, eventDate: o.dateOfDeath, program: 'jkm' })],
+    outbox: [jobMessage(pii, id, c.correlationId, 'bpjs.check_coverage', { kpj: o.kpj, nik: o.nik, eventDate: o.dateOfDeath, program: 'jkm' })],
     event: { kind: 'accepted', detail: { by: 'agent', agent: c.agentId, dateOfDeath: o.dateOfDeath, requested: sumAmounts(o.requested) } },
   };
 }
@@ -61,7 +63,7 @@ export function buildJkmFlow(): FlowDefinition {
     // account_unverified waits for a supervisor (POST /v1/claims/{id}/payout-account), as failed waits for an operator.
     terminal: ['rejected', 'failed', 'paid', 'account_unverified'] satisfies ClaimStatus[],
 
-    inputs: eachInput((op, step) => {
+    inputs: eachInput((op, step, pii) => {
       const o = op.request as unknown as JkmOrder;
       const r = op.result as JkmResult;
       switch (step) {
@@ -76,7 +78,7 @@ export function buildJkmFlow(): FlowDefinition {
           return {
             amount: sumAmounts(r.decision?.approved), beneficiary: o.heir.account, remark: `SUTASOMA JKM ${r.bpjsClaimId ?? op.id}`,
             // The heir BPJS was asked to approve must hold the account.
-            holder: holderCheck(o.heir.account, o.heir.name, r.payoutApproval),
+            holder: holderCheck(pii, o.heir.account, o.heir.name, r.payoutApproval),
           };
         default:
           throw new Error(`${step} has no job in a death claim`);

@@ -1,6 +1,7 @@
 import { PayoutAccountReason, type ClaimStatus, type PayoutAccountDecision } from '@sutasoma/contracts';
 import type { PoolClient } from '@sutasoma/ledger';
-import { unverifiedPayout, type PayoutApproval } from './claim-rules.ts';
+import type { Pii } from '@sutasoma/pii';
+import { approvedAccount, unverifiedPayout, type PayoutApproval } from './claim-rules.ts';
 import { lockAndLoad, replayStep, type FlowDefinition } from './engine.ts';
 import type { JkkOrder } from './jkk-flow.ts';
 import type { JkmOrder } from './jkm-flow.ts';
@@ -20,10 +21,10 @@ const masked = (accountNo: string) => `${'*'.repeat(Math.max(0, accountNo.length
  * check. `reject` ends the claim `rejected` (`payout_account_rejected`).
  */
 export async function decidePayoutAccount(
-  tx: PoolClient, flows: ReadonlyMap<string, FlowDefinition>, claimId: string,
+  tx: PoolClient, pii: Pii, flows: ReadonlyMap<string, FlowDefinition>, claimId: string,
   d: PayoutAccountDecision & { actor: string },
 ): Promise<PayoutDecisionOutcome> {
-  const op = (await lockAndLoad(tx, [claimId])).get(claimId);
+  const op = (await lockAndLoad(tx, pii, [claimId])).get(claimId);
   if (!op || !flows.has(op.kind) || !['jkk_claim', 'jkm_claim'].includes(op.kind)) return { kind: 'not_found' };
   const step = unverifiedPayout(op.steps);
   if (op.status !== 'account_unverified' || !step) return { kind: 'not_pending', status: op.status };
@@ -40,9 +41,9 @@ export async function decidePayoutAccount(
   const auditId = Number(audit.rows[0]!.id);
 
   if (d.decision === 'approve') {
-    const approval: PayoutApproval = { bankCode: account.bankCode, accountNo: account.accountNo, approvedBy: d.actor, auditId, at: new Date().toISOString() };
+    const approval: PayoutApproval = { account: approvedAccount(pii, account), approvedBy: d.actor, auditId, at: new Date().toISOString() };
     await tx.query("UPDATE operations SET result = result || jsonb_build_object('payoutApproval', $2::jsonb) WHERE id = $1", [claimId, JSON.stringify(approval)]);
-    const replayed = await replayStep(tx, flows, claimId, step.step, { actor: d.actor, reason: d.reason }, false);
+    const replayed = await replayStep(tx, pii, flows, claimId, step.step, { actor: d.actor, reason: d.reason }, false);
     if (replayed !== 'replayed') throw new Error(`claim ${claimId}: the approved payout could not run again (${replayed})`);
   } else {
     await tx.query("UPDATE operation_steps SET state = 'rejected', last_error_code = $3, updated_at = now() WHERE operation_id = $1 AND step = $2",

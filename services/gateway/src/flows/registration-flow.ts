@@ -4,7 +4,8 @@ import {
   type Principal, type Registration, type RegistrationRequest, type RegistrationStatus, type StepName,
 } from '@sutasoma/contracts';
 import type { NewOperation, PoolClient } from '@sutasoma/ledger';
-import { eachInput, idempotencyKeyFor, jobMessage, stepView, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
+import type { Pii } from '@sutasoma/pii';
+import { eachInput, idempotencyKeyFor, jobMessage, revealed, stepView, type FlowDefinition, type OperationRow, type StepRow } from './engine.ts';
 
 /**
  * The registration flow, top to bottom: the agent's request is accepted, then Simluhtan confirms
@@ -66,42 +67,45 @@ export const registrationFlow: FlowDefinition = {
     const rows = changes.filter((c) => c.to === 'registered').map(({ op }) => {
       const card = op.result['card'] as { found?: boolean; status?: string } | undefined;
       return {
-        kpj: op.result['kpj'], nik: op.nik, registration_id: op.id, agent_id: op.agent_id, village_code: op.village_code,
+        kpj: op.result['kpj'], nik_index: op.nik_index, registration_id: op.id, agent_id: op.agent_id, village_code: op.village_code,
         declared_income: (op.request as RegistrationRequest).declaredMonthlyIncome, has_card: card?.found === true && card.status === 'active',
       };
     });
     if (rows.length === 0) return;
     await tx.query(
-      `INSERT INTO participants (kpj, nik, registration_id, agent_id, village_code, declared_income, has_card)
-       SELECT x.kpj, x.nik, x.registration_id, x.agent_id, x.village_code, x.declared_income, x.has_card
-       FROM jsonb_to_recordset($1::jsonb) AS x(kpj text, nik text, registration_id uuid, agent_id text, village_code text, declared_income bigint, has_card boolean)`,
+      `INSERT INTO participants (kpj, nik_index, registration_id, agent_id, village_code, declared_income, has_card)
+       SELECT x.kpj, x.nik_index, x.registration_id, x.agent_id, x.village_code, x.declared_income, x.has_card
+       FROM jsonb_to_recordset($1::jsonb) AS x(kpj text, nik_index text, registration_id uuid, agent_id text, village_code text, declared_income bigint, has_card boolean)`,
       [JSON.stringify(rows)],
     );
   },
 };
 
-/** The rows that accept a registration: the operation, its steps, the first step's job, an event. */
-export function newRegistration(principal: Principal, body: RegistrationRequest, correlationId: string): NewOperation {
+/**
+ * The rows that accept a registration: the operation, its steps, the first step's job, an event; the
+ * farmer's personal data sealed once, in the request, and in the job.
+ */
+export function newRegistration(pii: Pii, principal: Principal, body: RegistrationRequest, correlationId: string): NewOperation {
   const id = randomUUID();
   return {
     id,
     kind: KIND,
     agentId: principal.sub,
     villageCode: body.villageCode,
-    nik: body.nik,
+    nikIndex: pii.index(body.nik),
     correlationId,
-    request: body,
+    request: pii.protect(body),
     steps: REGISTRATION_STEPS.map((step, seq) => ({ step, system: systemOf(step), seq, idempotencyKey: idempotencyKeyFor(id, step) })),
-    outbox: [jobMessage(id, correlationId, REGISTRATION_STEPS[0], stepInput(REGISTRATION_STEPS[0], body))],
+    outbox: [jobMessage(pii, id, correlationId, REGISTRATION_STEPS[0], stepInput(REGISTRATION_STEPS[0], body))],
     event: { kind: 'accepted', detail: { agent: principal.sub, village: body.villageCode } },
   };
 }
 
 /** The registration as the agent sees it; null when it does not exist. */
-export async function readRegistration(db: Pick<PoolClient, 'query'>, id: string): Promise<(Registration & { villageCode: string }) | null> {
+export async function readRegistration(db: Pick<PoolClient, 'query'>, pii: Pii, id: string): Promise<(Registration & { villageCode: string }) | null> {
   const ops = await db.query<OperationRow>('SELECT * FROM operations WHERE id = $1 AND kind = $2', [id, KIND]);
-  const op = ops.rows[0];
-  if (!op) return null;
+  if (!ops.rows[0]) return null;
+  const op = revealed(pii, ops.rows[0]);
   const steps = await db.query<StepRow>('SELECT * FROM operation_steps WHERE operation_id = $1 ORDER BY seq', [id]);
   const membership = op.result['membership'] as { farmerGroupId: string; farmerGroupName: string; extensionWorkerId: string; extensionWorkerName: string } | undefined;
   const card = op.result['card'] as { found: boolean; cardNumberMasked?: string; status?: string } | undefined;
@@ -114,7 +118,7 @@ export async function readRegistration(db: Pick<PoolClient, 'query'>, id: string
     reason: op.reason_code ? { code: op.reason_code, detail: op.reason_detail ?? '' } : null,
     villageCode: op.village_code,
     farmer: {
-      nikMasked: maskNik(op.nik),
+      nikMasked: maskNik((op.request as RegistrationRequest).nik),
       villageCode: op.village_code,
       farmerGroup: membership ? { id: membership.farmerGroupId, name: membership.farmerGroupName } : null,
       extensionWorker: membership ? { id: membership.extensionWorkerId, name: membership.extensionWorkerName } : null,

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { GATEWAY_INTAKE_QUEUE, IntakeEvent, maskNik } from '@sutasoma/contracts';
 import { withTransaction, type Pool } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { Counter, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 import type { ClaimRules } from '../flows/claim-rules.ts';
 import type { FlowDefinition } from '../flows/engine.ts';
@@ -8,6 +9,7 @@ import { IntakeRetry, applyAdmission, applyDischarge, type IntakeOutcome } from 
 
 export interface IntakeWorkerOptions {
   pool: Pool;
+  pii: Pii;
   flows: ReadonlyMap<string, FlowDefinition>;
   rules: ClaimRules;
   connection: Redis;
@@ -34,7 +36,15 @@ export function createIntakeWorker(opts: IntakeWorkerOptions): Worker {
     registers: [opts.metrics],
   });
   const worker = new Worker(GATEWAY_INTAKE_QUEUE, async (job) => {
-    const parsed = IntakeEvent.safeParse(job.data);
+    // The hospital adapter seals the patient's NIK and the accident's description (Pii.protect).
+    let data: unknown;
+    try {
+      data = opts.pii.reveal(job.data as object);
+    } catch (err) {
+      opts.logger.error({ jobId: job.id, err: (err as Error).message }, 'intake event that does not open');
+      throw new UnrecoverableError('BAD_INTAKE_PAYLOAD');
+    }
+    const parsed = IntakeEvent.safeParse(data);
     if (!parsed.success) {
       opts.logger.error({ jobId: job.id }, 'unreadable intake event');
       throw new UnrecoverableError('BAD_INTAKE_PAYLOAD');
@@ -49,8 +59,8 @@ export function createIntakeWorker(opts: IntakeWorkerOptions): Worker {
         );
         if (seen.rows[0]) return { outcome: 'duplicate', operationId: seen.rows[0].operation_id ?? '' } as IntakeOutcome;
         const out = e.type === 'hospital.admission'
-          ? await applyAdmission(tx, opts.flows, opts.rules, e)
-          : await applyDischarge(tx, opts.flows, e, { mayWait: Date.now() - Date.parse(e.receivedAt) < opts.orderWaitMs });
+          ? await applyAdmission(tx, opts.pii, opts.flows, opts.rules, e)
+          : await applyDischarge(tx, opts.pii, opts.flows, e, { mayWait: Date.now() - Date.parse(e.receivedAt) < opts.orderWaitMs });
         await tx.query(
           `INSERT INTO intake_events (source, delivery_id, type, outcome, reason_code, reason_detail, operation_id, partner_ref, correlation_id, nik_masked, received_at)
            VALUES ('hospital', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (source, delivery_id) DO NOTHING`,

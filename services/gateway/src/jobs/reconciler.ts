@@ -1,9 +1,11 @@
 import { Queues, withTransaction, type Pool } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { Counter, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 import { recoverStale, type FlowDefinition } from '../flows/engine.ts';
 
 export interface ReconcilerOptions {
   pool: Pool;
+  pii: Pii;
   flows: ReadonlyMap<string, FlowDefinition>;
   /** To ask the step queues whether a stalled operation's job is still there. */
   connection: Redis;
@@ -60,7 +62,7 @@ export class Reconciler {
         const closed = await withTransaction(this.opts.pool, (tx) => flow.sweep!(tx));
         for (const id of closed) this.opts.logger.info({ operationId: id, kind: flow.kind }, 'operation closed by time');
       }
-      const pass = await withTransaction(this.opts.pool, (tx) => recoverStale(tx, this.opts.flows, this.opts.staleMs, this.stillQueued));
+      const pass = await withTransaction(this.opts.pool, (tx) => recoverStale(tx, this.opts.pii, this.opts.flows, this.opts.staleMs, this.stillQueued));
       for (const id of pass.republished) this.opts.logger.warn({ operationId: id }, 'operation stalled: current step republished');
       if (pass.queued.length > 0) {
         this.waiting.inc(pass.queued.length);

@@ -3,11 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { GATEWAY_EVENTS_QUEUE, STEP_EVENTS_GROUP, StepEvent, stepEventsStreamKey } from '@sutasoma/contracts';
 import { GroupCommit, inTransaction, type Pool } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { Counter, Gauge, Histogram, createRedis, type Logger, type Redis, type Registry } from '@sutasoma/service-kit';
 import { applyStepEvents, type EventOutcome, type FlowDefinition } from '../flows/engine.ts';
 
 export interface StepEventsOptions {
   pool: Pool;
+  pii: Pii;
   flows: ReadonlyMap<string, FlowDefinition>;
   /** The most events applied in one transaction. */
   maxBatch: number;
@@ -43,7 +45,7 @@ export function stepEventApplier(opts: StepEventsOptions): ApplyEvent {
   });
   const group = new GroupCommit<StepEvent, EventOutcome>(
     opts.pool,
-    (client, events) => inTransaction(client, (tx) => applyStepEvents(tx, opts.flows, events)),
+    (client, events) => inTransaction(client, (tx) => applyStepEvents(tx, opts.pii, opts.flows, events)),
     { maxBatch: opts.maxBatch, maxInFlight: opts.transactions, onCommitted: (n) => batchSize.observe(n) },
   );
   return async (e) => {

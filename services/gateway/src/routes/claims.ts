@@ -4,7 +4,8 @@ import {
   todayInSoppeng,
   type ClaimStatus, type Principal,
 } from '@sutasoma/contracts';
-import { hashBody, type Acceptor, withTransaction, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
+import { type Acceptor, withTransaction, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { participantClaims, readClaim } from '../claims.ts';
 import { daysBetween, jkmAmounts, type ClaimRules } from '../flows/claim-rules.ts';
@@ -13,13 +14,15 @@ import { newJkkCase } from '../flows/jkk-flow.ts';
 import { mergeAgentReport, openJkkCase, type MergeOutcome } from '../flows/jkk-reports.ts';
 import { newJkmClaim } from '../flows/jkm-flow.ts';
 import { decidePayoutAccount } from '../flows/payout-account.ts';
-import { findParticipant, type ParticipantRow } from '../participants.ts';
+import { findParticipant, personOf, type ParticipantRow } from '../participants.ts';
+import { requestHash } from '../personal-data.ts';
 import { answerAcceptance } from './accepted.ts';
 
 export interface ClaimRoutesOptions {
   pool: Pool;
   /** Accepts commands by group commit (their own connections). */
   acceptor: Acceptor;
+  pii: Pii;
   rules: ClaimRules;
   /** The flows, for a supervisor's decision on a payout account (which runs the payout again). */
   flows: ReadonlyMap<string, FlowDefinition>;
@@ -30,7 +33,7 @@ export interface ClaimRoutesOptions {
 const SCOPE = 'POST /v1/claims';
 
 export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
-  const { pool, rules } = opts;
+  const { pool, pii, rules } = opts;
   const visible = (principal: Principal, villageCode: string) => principal.role !== 'agent' || principal.villages.includes(villageCode);
 
   app.post('/v1/claims', {
@@ -51,7 +54,7 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
     const principal = request.principal;
     const body = request.body;
     const field = body.kpj ? 'kpj' : 'nik';
-    const participant = await findParticipant(pool, body.kpj ? { kpj: body.kpj } : { nik: body.nik! });
+    const participant = await findParticipant(pool, pii, body.kpj ? { kpj: body.kpj } : { nik: body.nik! });
     if (!participant || !visible(principal, participant.village_code)) {
       throw new AppError(422, ErrorCode.unknownParticipant, 'Unknown participant', {
         detail: 'No participant registered through SUTASOMA matches, in the villages this token may act for.',
@@ -59,7 +62,8 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
       });
     }
     const key = { principal: principal.sub, scope: SCOPE, key: request.headers['idempotency-key'] };
-    const hash = hashBody(body);
+    const hash = requestHash(pii, body);
+    const person = personOf(pii, participant);
     const correlationId = String(request.id);
     const now = new Date().toISOString();
     let outcome: AcceptOutcome | MergeOutcome;
@@ -75,8 +79,8 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
           errors: [{ field: 'payoutAccount', code: ErrorCode.payoutAccountRequired, message: 'is required when the farmer has no farmer card' }],
         });
       }
-      const op = newJkkCase(rules, {
-        participant: participantOf(participant),
+      const op = newJkkCase(pii, rules, {
+        participant: participantOf(participant, person.nik),
         accidentDate: body.accidentDate,
         description: body.description,
         ...(body.payoutAccount ? { payoutAccount: body.payoutAccount } : {}),
@@ -87,9 +91,9 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
       if (outcome.kind === 'conflict') {
         // The hospital reported this accident first: the agent's report joins its case.
         outcome = await accept(() => withTransaction(pool, async (tx): Promise<AcceptOutcome | MergeOutcome> => {
-          const open = await openJkkCase(tx, participant.nik);
+          const open = await openJkkCase(tx, pii, participant.nik_index);
           if (!open) return { kind: 'in_progress' };
-          return mergeAgentReport(tx, rules, open, {
+          return mergeAgentReport(tx, pii, rules, open, {
             agentId: principal.sub, at: now, accidentDate: body.accidentDate, description: body.description,
             ...(body.payoutAccount ? { payoutAccount: body.payoutAccount } : {}),
           }, key, hash);
@@ -97,14 +101,14 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
         merged = outcome.kind === 'merged';
       }
     } else {
-      if (body.heir.nik === participant.nik) {
+      if (body.heir.nik === person.nik) {
         throw problems.validation([{ field: 'heir.nik', code: 'heir_is_participant', message: 'is the participant\'s own NIK' }]);
       }
       const order = {
-        type: 'jkm' as const, kpj: participant.kpj, nik: participant.nik, dateOfDeath: body.dateOfDeath, deathCertificateRef: body.deathCertificateRef,
+        type: 'jkm' as const, kpj: participant.kpj, nik: person.nik, dateOfDeath: body.dateOfDeath, deathCertificateRef: body.deathCertificateRef,
         heir: body.heir, children: body.children ?? [], requested: jkmAmounts(rules, participant.months_paid, body.children ?? []),
       };
-      outcome = await accept(() => opts.acceptor.accept(key, hash, newJkmClaim({ agentId: principal.sub, villageCode: participant.village_code, correlationId, order })));
+      outcome = await accept(() => opts.acceptor.accept(key, hash, newJkmClaim(pii, { agentId: principal.sub, villageCode: participant.village_code, nikIndex: participant.nik_index, correlationId, order })));
     }
 
     if (outcome.kind === 'conflict' && 'detail' in outcome) throw problems.conflict(ErrorCode.claimInProgress, outcome.detail);
@@ -120,7 +124,7 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
       request.log.info({ operationId: accepted.id, correlationId, kpj: participant.kpj, type: body.type, merged }, merged ? 'claim report merged into the hospital\'s case' : 'claim accepted');
     }
     const status = accepted.status as ClaimStatus;
-    if (outcome.kind === 'replay') merged = (await readClaim(pool, accepted.id))?.reportedBy.includes('hospital') ?? false;
+    if (outcome.kind === 'replay') merged = (await readClaim(pool, pii, accepted.id))?.reportedBy.includes('hospital') ?? false;
     return { id: accepted.id, type: body.type, status, merged, createdAt: accepted.createdAt };
   });
 
@@ -134,7 +138,7 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
       response: { 200: Claim, 400: Problem, 401: Problem, 404: Problem },
     },
   }, async (request) => {
-    const c = await readClaim(pool, request.params.id);
+    const c = await readClaim(pool, pii, request.params.id);
     if (!c || !visible(request.principal, c.villageCode)) throw problems.notFound(`No claim ${request.params.id}.`);
     const { villageCode: _village, ...body } = c;
     return body;
@@ -150,9 +154,9 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
       response: { 200: ClaimList, 400: Problem, 401: Problem, 404: Problem },
     },
   }, async (request) => {
-    const p = await findParticipant(pool, { kpj: request.params.kpj });
+    const p = await findParticipant(pool, pii, { kpj: request.params.kpj });
     if (!p || !visible(request.principal, p.village_code)) throw problems.notFound(`No participant ${request.params.kpj}.`);
-    const items = (await participantClaims(pool, p.kpj)).map((c) => ({
+    const items = (await participantClaims(pool, pii, p.kpj)).map((c) => ({
       id: c.id, type: c.type, status: c.status, eventDate: c.eventDate, reason: c.reason, createdAt: c.createdAt, updatedAt: c.updatedAt,
     }));
     return { kpj: p.kpj, items };
@@ -176,7 +180,7 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
   }, async (request) => {
     const { id } = request.params;
     const actor = request.principal.sub;
-    const out = await withTransaction(pool, (tx) => decidePayoutAccount(tx, opts.flows, id, { ...request.body, actor }));
+    const out = await withTransaction(pool, (tx) => decidePayoutAccount(tx, pii, opts.flows, id, { ...request.body, actor }));
     if (out.kind === 'not_found') throw problems.notFound(`No claim ${id}.`);
     if (out.kind === 'not_pending') {
       throw new AppError(409, ErrorCode.noPayoutDecisionPending, 'Conflict', {
@@ -217,8 +221,8 @@ export async function claimRoutes(app: ServiceApp, opts: ClaimRoutesOptions) {
   });
 }
 
-function participantOf(p: ParticipantRow) {
-  return { kpj: p.kpj, nik: p.nik, agentId: p.agent_id, villageCode: p.village_code, declaredIncome: Number(p.declared_income), hasCard: p.has_card };
+function participantOf(p: ParticipantRow, nik: string) {
+  return { kpj: p.kpj, nik, nikIndex: p.nik_index, agentId: p.agent_id, villageCode: p.village_code, declaredIncome: Number(p.declared_income), hasCard: p.has_card };
 }
 
 async function accept<T>(work: () => Promise<T>): Promise<T> {

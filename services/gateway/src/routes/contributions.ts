@@ -3,16 +3,19 @@ import {
   Contribution, ContributionAccepted, ErrorCode, IdempotencyKeyHeader, Problem, buildContributionRequest, monthlyContribution,
   type ContributionRules, type ContributionStatus,
 } from '@sutasoma/contracts';
-import { hashBody, type Acceptor, type Pool } from '@sutasoma/ledger';
+import type { Acceptor, Pool } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { newContribution, readContribution, type ContributionOrder } from '../flows/contribution-flow.ts';
-import { findParticipant } from '../participants.ts';
+import { findParticipant, personOf } from '../participants.ts';
+import { requestHash } from '../personal-data.ts';
 import { answerAcceptance } from './accepted.ts';
 
 export interface ContributionRoutesOptions {
   pool: Pool;
   /** Accepts commands by group commit (their own connections). */
   acceptor: Acceptor;
+  pii: Pii;
   rules: ContributionRules;
   vaExpiryS: number;
   onAccepted: () => void;
@@ -21,7 +24,7 @@ export interface ContributionRoutesOptions {
 const SCOPE = 'POST /v1/contributions';
 
 export async function contributionRoutes(app: ServiceApp, opts: ContributionRoutesOptions) {
-  const { pool, rules } = opts;
+  const { pool, pii, rules } = opts;
 
   app.post('/v1/contributions', {
     onRequest: app.requireRole('agent', 'supervisor'),
@@ -39,7 +42,7 @@ export async function contributionRoutes(app: ServiceApp, opts: ContributionRout
   }, async (request, reply) => {
     const principal = request.principal;
     const body = request.body;
-    const participant = await findParticipant(pool, body.kpj ? { kpj: body.kpj } : { nik: body.nik! });
+    const participant = await findParticipant(pool, pii, body.kpj ? { kpj: body.kpj } : { nik: body.nik! });
     if (!participant || (principal.role === 'agent' && !principal.villages.includes(participant.village_code))) {
       const field = body.kpj ? 'kpj' : 'nik';
       throw new AppError(422, ErrorCode.unknownParticipant, 'Unknown participant', {
@@ -65,20 +68,21 @@ export async function contributionRoutes(app: ServiceApp, opts: ContributionRout
         errors: [{ field: 'channel', code: ErrorCode.channelUnavailable, message: 'agent_cash needs the agent\'s collection account' }],
       });
     }
+    // The farmer's NIK and name (a decryption) only for the channels that send them to a partner.
     const order: ContributionOrder = {
       kpj: participant.kpj,
-      nik: participant.nik,
       months: body.months,
       channel: body.channel,
       amount,
       ...(body.channel === 'agent_cash' ? { sourceAccountNo: principal.collectionAccount } : {}),
-      ...(body.channel === 'bank_va' ? { payerName: participant.full_name, vaExpiresAt: new Date(Date.now() + opts.vaExpiryS * 1000).toISOString() } : {}),
+      ...(body.channel === 'bank_va' ? { payerName: personOf(pii, participant).fullName, vaExpiresAt: new Date(Date.now() + opts.vaExpiryS * 1000).toISOString() } : {}),
+      ...(body.channel === 'kartu_tani_debit' ? { nik: personOf(pii, participant).nik } : {}),
     };
     const key = { principal: principal.sub, scope: SCOPE, key: request.headers['idempotency-key'] };
     let outcome;
     try {
-      outcome = await opts.acceptor.accept(key, hashBody(body), newContribution({
-        agentId: principal.sub, villageCode: participant.village_code, correlationId: String(request.id), order,
+      outcome = await opts.acceptor.accept(key, requestHash(pii, body), newContribution(pii, {
+        agentId: principal.sub, villageCode: participant.village_code, nikIndex: participant.nik_index, correlationId: String(request.id), order,
       }));
     } catch (err) {
       throw problems.unavailable('The ledger could not commit the contribution; nothing was accepted. Retry with the same Idempotency-Key.', err);

@@ -4,12 +4,14 @@ import {
   type FailedJob, type JobSelection as Selection,
 } from '@sutasoma/contracts';
 import { withTransaction, type Pool } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { Counter, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { request as httpRequest } from 'undici';
 import { discardStep, replayStep, type FlowDefinition } from '../flows/engine.ts';
 
 export interface OpsRoutesOptions {
   pool: Pool;
+  pii: Pii;
   flows: ReadonlyMap<string, FlowDefinition>;
   /** Each adapter's base URL, by system, for its breaker. */
   adapters: Record<string, string>;
@@ -127,8 +129,8 @@ export async function opsRoutes(app: ServiceApp, opts: OpsRoutesOptions) {
       const jobId = `${target.operationId}.${target.step}`;
       try {
         const outcome = await withTransaction(pool, (tx) => action === 'replay'
-          ? replayStep(tx, opts.flows, target.operationId, target.step, { actor, reason: sel.reason }, dryRun)
-          : discardStep(tx, target.operationId, target.step, { actor, reason: sel.reason }, dryRun));
+          ? replayStep(tx, opts.pii, opts.flows, target.operationId, target.step, { actor, reason: sel.reason }, dryRun)
+          : discardStep(tx, opts.pii, target.operationId, target.step, { actor, reason: sel.reason }, dryRun));
         if (outcome === 'replayed' || outcome === 'discarded') done.push(jobId);
         else skipped.push({ jobId, reason: outcome });
       } catch (err) {

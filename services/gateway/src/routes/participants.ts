@@ -1,30 +1,32 @@
 import { z } from 'zod';
 import { FeeStatement, Participant, PeriodSchema, Problem, maskNik, monthlyContribution, todayInSoppeng, type ContributionRules, type Principal } from '@sutasoma/contracts';
 import type { Pool } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { problems, type ServiceApp } from '@sutasoma/service-kit';
 import { coverageState } from '../coverage.ts';
 import { lastContributions } from '../flows/contribution-flow.ts';
-import { findParticipant, type ParticipantRow } from '../participants.ts';
+import { findParticipant, personOf, type ParticipantRow } from '../participants.ts';
 
 export interface ParticipantRoutesOptions {
   pool: Pool;
+  pii: Pii;
   rules: ContributionRules;
 }
 
 export async function participantRoutes(app: ServiceApp, opts: ParticipantRoutesOptions) {
-  const { pool, rules } = opts;
+  const { pool, pii, rules } = opts;
 
   const view = async (p: ParticipantRow) => {
     const state = coverageState(rules, p.covered_until, todayInSoppeng());
     return {
       kpj: p.kpj,
-      nikMasked: maskNik(p.nik),
+      nikMasked: maskNik(personOf(pii, p).nik),
       status: state.status,
       coveredUntil: p.covered_until,
       monthsPaid: p.months_paid,
       monthsInArrears: state.monthsInArrears,
       monthlyAmount: monthlyContribution(rules, Number(p.declared_income)),
-      lastContributions: (await lastContributions(pool, p.nik, 5)).map((c) => ({
+      lastContributions: (await lastContributions(pool, p.nik_index, 5)).map((c) => ({
         id: c.id, status: c.status, months: c.months, amount: c.amount, channel: c.channel, coverage: c.coverage, createdAt: c.createdAt,
       })),
     };
@@ -42,7 +44,7 @@ export async function participantRoutes(app: ServiceApp, opts: ParticipantRoutes
       response: { 200: Participant, 400: Problem, 401: Problem, 404: Problem },
     },
   }, async (request) => {
-    const p = await findParticipant(pool, { kpj: request.params.kpj });
+    const p = await findParticipant(pool, pii, { kpj: request.params.kpj });
     if (!visible(request.principal, p)) throw problems.notFound(`No participant ${request.params.kpj}.`);
     return view(p);
   });
@@ -58,7 +60,7 @@ export async function participantRoutes(app: ServiceApp, opts: ParticipantRoutes
       response: { 200: Participant, 400: Problem, 401: Problem, 404: Problem },
     },
   }, async (request) => {
-    const p = await findParticipant(pool, { nik: request.body.nik });
+    const p = await findParticipant(pool, pii, { nik: request.body.nik });
     if (!visible(request.principal, p)) throw problems.notFound('No participant with this NIK.');
     return view(p);
   });

@@ -3,15 +3,18 @@ import {
   ErrorCode, IdempotencyKeyHeader, Problem, Registration, RegistrationAccepted, buildRegistrationRequest,
   type RegistrationRules, type RegistrationStatus,
 } from '@sutasoma/contracts';
-import { hashBody, type Acceptor, type AcceptOutcome, type Pool } from '@sutasoma/ledger';
+import type { Acceptor, AcceptOutcome, Pool } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { problems, type ServiceApp } from '@sutasoma/service-kit';
 import { newRegistration, readRegistration } from '../flows/registration-flow.ts';
+import { requestHash } from '../personal-data.ts';
 import { answerAcceptance } from './accepted.ts';
 
 export interface RegistrationRoutesOptions {
   pool: Pool;
   /** Accepts commands by group commit (their own connections). */
   acceptor: Acceptor;
+  pii: Pii;
   rules: RegistrationRules;
   /** Called after a registration commits, so its first step is published at once. */
   onAccepted: () => void;
@@ -21,7 +24,7 @@ const SCOPE = 'POST /v1/registrations';
 const problem = { 400: Problem, 401: Problem, 403: Problem, 409: Problem, 413: Problem, 422: Problem };
 
 export async function registrationRoutes(app: ServiceApp, opts: RegistrationRoutesOptions) {
-  const { pool } = opts;
+  const { pool, pii } = opts;
   const RegistrationRequest = buildRegistrationRequest(opts.rules);
 
   app.post('/v1/registrations', {
@@ -45,7 +48,7 @@ export async function registrationRoutes(app: ServiceApp, opts: RegistrationRout
     const key = { principal: principal.sub, scope: SCOPE, key: request.headers['idempotency-key'] };
     let outcome: AcceptOutcome;
     try {
-      outcome = await opts.acceptor.accept(key, hashBody(body), newRegistration(principal, body, String(request.id)));
+      outcome = await opts.acceptor.accept(key, requestHash(pii, body), newRegistration(pii, principal, body, String(request.id)));
     } catch (err) {
       throw problems.unavailable('The ledger could not commit the registration; nothing was accepted. Retry with the same Idempotency-Key.', err);
     }
@@ -77,7 +80,7 @@ export async function registrationRoutes(app: ServiceApp, opts: RegistrationRout
       response: { 200: Registration, 400: Problem, 401: Problem, 404: Problem },
     },
   }, async (request) => {
-    const reg = await readRegistration(pool, request.params.id);
+    const reg = await readRegistration(pool, pii, request.params.id);
     const p = request.principal;
     // An agent outside the farmer's village learns nothing, not even that the registration exists.
     if (!reg || (p.role === 'agent' && !p.villages.includes(reg.villageCode))) {

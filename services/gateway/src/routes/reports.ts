@@ -6,9 +6,11 @@ import {
   type ContributionRules, type RankingWeights, type ReportFigures, type ReportLevel, type Role,
 } from '@sutasoma/contracts';
 import type { Pool } from '@sutasoma/ledger';
+import type { Pii } from '@sutasoma/pii';
 import { AppError, problems, type ServiceApp } from '@sutasoma/service-kit';
 import { sameOrigin } from '../plugins/browser-guard.ts';
 import { coverageState, lastDayOf, monthIndex, monthOf } from '../coverage.ts';
+import { personOf } from '../participants.ts';
 import { reportCsv } from '../reports/csv.ts';
 import { previousPeriod } from '../reports/figures.ts';
 import { RANKING_METHOD, rankBpps } from '../reports/ranking.ts';
@@ -16,6 +18,7 @@ import { liveReport, produceSnapshot, readSnapshot, snapshotFor, type Snapshot }
 
 export interface ReportRoutesOptions {
   pool: Pool;
+  pii: Pii;
   rules: ContributionRules;
   weights: RankingWeights;
   followUpDays: number;
@@ -227,8 +230,8 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
   }, async (request) => {
     const today = todayInSoppeng();
     const horizon = new Date(Date.parse(`${today}T00:00:00Z`) + opts.followUpDays * DAY_MS).toISOString().slice(0, 10);
-    const { rows } = await pool.query<{ kpj: string; nik: string; full_name: string; village_code: string; group_name: string | null; covered_until: string; declared_income: string }>(
-      `SELECT p.kpj, p.nik, r.request->>'fullName' AS full_name, p.village_code, r.result->'membership'->>'farmerGroupName' AS group_name,
+    const { rows } = await pool.query<{ kpj: string; registration_request: Record<string, unknown>; village_code: string; group_name: string | null; covered_until: string; declared_income: string }>(
+      `SELECT p.kpj, r.request AS registration_request, p.village_code, r.result->'membership'->>'farmerGroupName' AS group_name,
               to_char(p.covered_until, 'YYYY-MM-DD') AS covered_until, p.declared_income
          FROM participants p JOIN operations r ON r.id = p.registration_id
         WHERE p.agent_id = $1 AND p.covered_until IS NOT NULL AND p.covered_until <= $2::date
@@ -240,8 +243,9 @@ export async function reportRoutes(app: ServiceApp, opts: ReportRoutesOptions) {
       items: rows.map((p) => {
         const state = coverageState(rules, p.covered_until, today);
         const daysLeft = Math.round((Date.parse(`${p.covered_until}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / DAY_MS);
+        const person = personOf(opts.pii, p);
         return {
-          kpj: p.kpj, nikMasked: maskNik(p.nik), fullName: p.full_name, villageCode: p.village_code, villageName: findVillage(p.village_code)?.name ?? p.village_code,
+          kpj: p.kpj, nikMasked: maskNik(person.nik), fullName: person.fullName, villageCode: p.village_code, villageName: findVillage(p.village_code)?.name ?? p.village_code,
           farmerGroup: p.group_name, coveredUntil: p.covered_until,
           status: state.status === 'lapsed' ? 'lapsed' as const : daysLeft >= 0 ? 'ending_soon' as const : 'in_arrears' as const,
           daysLeft, monthsInArrears: state.monthsInArrears, monthlyAmount: monthlyContribution(rules, Number(p.declared_income)),

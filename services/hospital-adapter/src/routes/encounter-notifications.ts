@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { GATEWAY_INTAKE_QUEUE, INTAKE_JOB_OPTIONS, IntakeEvent } from '@sutasoma/contracts';
 import { HandOver } from '@sutasoma/adapter-kit';
+import type { Pii } from '@sutasoma/pii';
 import { Counter, type Redis, type ServiceApp } from '@sutasoma/service-kit';
 import { readEncounterNotification } from '../fhir/encounter-notification.ts';
 import { FHIR_JSON, operationOutcome } from '../fhir/terms.ts';
@@ -11,6 +12,8 @@ export interface NotificationOptions {
   secrets: string[];
   redis: Redis;
   prefix: string;
+  /** Seals the patient's NIK and the accident's description in the job handed to the gateway. */
+  pii: Pii;
   replayWindowS: number;
   redisUrl: string;
   /** How long to wait for the gateway to apply a notification before asking the hospital to send it again; 0 does not wait. */
@@ -101,7 +104,7 @@ export async function encounterNotificationRoutes(app: ServiceApp, opts: Notific
       }
       const event = IntakeEvent.parse({ ...facts, deliveryId, correlationId: String(request.id), receivedAt: new Date().toISOString() });
       try {
-        const job = await intake.add(event.type, event, { ...INTAKE_JOB_OPTIONS, jobId: `hospital.${deliveryId}` });
+        const job = await intake.add(event.type, opts.pii.protect(event), { ...INTAKE_JOB_OPTIONS, jobId: `hospital.${deliveryId}` });
         if (!(await handOver.confirm(job))) {
           request.log.warn(log, 'hospital notification not yet applied by the gateway: the hospital is asked to send it again');
           return answer(503, operationOutcome('error', 'transient', 'The notification is not applied yet; send it again.'));
