@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { PartnerClient } from '@sutasoma/partner-client';
 import { Pii } from '@sutasoma/pii';
 import { createLogger, createRegistry } from '@sutasoma/service-kit';
-import { createTestPrefix, stepDriver, testRedisUrl } from '@sutasoma/testing';
+import { SIM_CREDENTIALS, createTestPrefix, stepDriver, testRedisUrl } from '@sutasoma/testing';
 import { StepWorker, defineStep } from '@sutasoma/adapter-kit';
 import { NikInput } from '@sutasoma/contracts';
 
@@ -41,6 +41,7 @@ const worker = new StepWorker({
   lockDurationMs: 30_000,
   metrics: createRegistry('simluhtan-adapter'),
   handOverMs: 0,
+  jobSecrets: [SIM_CREDENTIALS.JOB_SIGNING_SECRETS],
 });
 worker.start();
 const steps = stepDriver(queues, 'simluhtan');
