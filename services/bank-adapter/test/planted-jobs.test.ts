@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { STEP_JOB_OPTIONS, StepJob, jobIds } from '@sutasoma/contracts';
 import { signJob } from '@sutasoma/service-kit';
-import { SIM_CREDENTIALS, bankKeyPair, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { PII_TEST_ENV, SIM_CREDENTIALS, bankKeyPair, createTestPrefix, startServiceProcess, stepDriver, testRedisUrl, waitFor } from '@sutasoma/testing';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -13,7 +13,7 @@ const keys = bankKeyPair();
 const queues = createTestPrefix();
 const sim = await startServiceProcess({ service: 'partner-sim', env: { SIM_BANK_CLIENT_PUBLIC_KEY: keys.publicKey } });
 const app = await buildApp(loadConfig({
-  ...SIM_CREDENTIALS, BANK_PRIVATE_KEY: keys.privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
+  ...SIM_CREDENTIALS, ...PII_TEST_ENV, BANK_PRIVATE_KEY: keys.privateKey, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: queues.prefix, LOG_LEVEL: 'silent',
   PARTNER_BASE_URL: `${sim.url}/bank`, RETRY_BASE_MS: '100', RETRY_MAX_MS: '300',
 }));
 await app.ready();
@@ -36,7 +36,7 @@ const payout = (amount: number) => {
   const operationId = randomUUID();
   return StepJob.parse({
     operationId, correlationId: `req-${operationId.slice(0, 8)}`, step: 'bank.pay_benefit', idempotencyKey: `${operationId}:bank.pay_benefit`,
-    input: { amount, beneficiary: thief, remark: 'JKK santunan upah' },
+    input: { amount, beneficiary: thief, remark: 'JKK santunan upah', holder: { by: 'name', name: thief.holderName } },
   });
 };
 const plant = async (data: Record<string, unknown>, operationId: string) => {
@@ -65,8 +65,8 @@ t.test('a signed job altered in Redis (a larger amount) is refused too', async (
   t.equal(await transfersToThief(), 0, 'no transfer reached the bank');
 });
 
-t.test('the same payout signed by the gateway is paid', async (t) => {
-  const op = await steps.add('bank.pay_benefit', { amount: 1_000_000, beneficiary: thief, remark: 'JKK santunan upah' });
+t.test('the same payout signed by the gateway is paid (the account is its holder\'s, as the bank confirms)', async (t) => {
+  const op = await steps.add('bank.pay_benefit', { amount: 1_000_000, beneficiary: thief, remark: 'JKK santunan upah', holder: { by: 'name', name: thief.holderName } });
   const [paid] = await steps.finals(op, 'bank.pay_benefit');
   t.match(paid, { outcome: 'succeeded', result: { amount: 1_000_000 } });
   t.equal(await transfersToThief(), 1);

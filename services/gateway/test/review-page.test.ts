@@ -6,7 +6,8 @@ import { openBrowser } from './browser.ts';
 
 // The whole system: the simulator's farmers registered and paying through the public API, Simluhtan's
 // directory brought to the gateway by the simluhtan adapter, and the review page in the system's Chromium.
-const flow = await startFlow(t, { adapterEnv: { RETRY_BASE_MS: '50', RETRY_MAX_MS: '100' }, gatewayEnv: { DEMO_MODE: 'true', DEMO_PASSWORD: 'sutasoma-demo' } });
+// The current month computed at each read: the page must show the registrations just made.
+const flow = await startFlow(t, { adapterEnv: { RETRY_BASE_MS: '50', RETRY_MAX_MS: '100' }, gatewayEnv: { DEMO_MODE: 'true', DEMO_PASSWORD: 'sutasoma-demo', LIVE_REPORT_CACHE_MS: '0' } });
 const supervisor = flow.token('demo-supervisor');
 const period = todayInSoppeng().slice(0, 7);
 const lalabata = kecamatanByName('Lalabata')!.code;
