@@ -31,7 +31,7 @@ t.test('in a browser, a supervisor signs in, opens /review, picks the month and 
     await waitFor(async () => (await flow.get(`/v1/contributions/${res.body.id}`)).body, (c) => c.status === 'posted', { timeoutMs: 30_000, what: 'a contribution to post' });
   }
   const api = (await flow.get(`/v1/reports/monthly?period=${period}&level=village&bpp=${lalabata}`, supervisor)).body;
-  t.ok(api.totals.registrations >= 4, 'the API counts the registrations');
+  t.ok(api.totals.registrations >= 4, `the API counts the registrations (${JSON.stringify(api.totals)})`);
   t.ok(api.totals.contributions >= 3);
 
   const address = await flow.app.listen({ port: 0, host: '127.0.0.1' });
