@@ -15,11 +15,13 @@ import { z } from 'zod';
  * authenticated (GCM's additional data), so it names the key that opens it.
  */
 
-/** Fields of an object that hold personal data: NIK, names, birth date, sex, address, phone, accounts, heirs, accident and death details. */
+/** Fields of an object that hold personal data: NIK, names, birth date, sex, address, phone, accounts, heirs, accident and death details, a payout's holder. */
 export const PERSONAL_FIELDS: ReadonlySet<string> = new Set([
   'nik', 'fullName', 'name', 'birthDate', 'sex', 'address', 'phone',
   'sourceAccountNo', 'payerName', 'payoutAccount', 'beneficiary', 'heir', 'children',
   'description', 'agentDescription', 'deathCertificateRef',
+  // Whom the bank adapter checks a payout account's holder against: the farmer's or heir's name.
+  'holder',
 ]);
 /** Where `protect` keeps an object's personal fields, sealed. */
 export const SEALED_FIELD = 'pii';
