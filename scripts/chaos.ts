@@ -347,7 +347,7 @@ async function runScenario(ctx: { system: System; redis?: RedisServer }, sc: Sce
   problems.push(...cutShort);
   // Diagnosis by operation: a stay whose case never appeared has none.
   const failedIds = [...t.lostIds, ...t.unfinishedIds].map((l) => l.id).filter((id) => /^[0-9a-f-]{36}$/.test(id));
-  const diagnosis = verdict !== 'FAIL' ? null : await diagnose(system.db.pool, failedIds, [system.gateway, ...Object.values(system.adapters).map((a) => a!), system.sim]);
+  const diagnosis = verdict !== 'FAIL' ? null : await diagnose(system.db.pool, system.queues, failedIds, [system.gateway, ...Object.values(system.adapters).map((a) => a!), system.sim]);
   return {
     scenario: sc.name, verdict, accepted: t.accepted, completed: t.completed, lost: t.lost, duplicated: t.duplicated, unfinished: t.unfinished,
     drainSeconds: seconds(regs.drainMs + contribs.drainMs + claimPhase.drainMs), pass, problems, farmers: farmers.length,

@@ -10,13 +10,14 @@ import type { Logger } from 'pino';
 export class Queues {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(private readonly opts: { connection: Redis; prefix: string; logger: Logger }) {}
+  /** Without a logger, a queue's connection errors are not reported (a diagnosis reading counts once). */
+  constructor(private readonly opts: { connection: Redis; prefix: string; logger?: Logger }) {}
 
   get(name: string): Queue {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.opts.connection, prefix: this.opts.prefix });
-      q.on('error', (err) => this.opts.logger.warn({ err: err.message, queue: name }, 'queue error'));
+      q.on('error', (err) => this.opts.logger?.warn({ err: err.message, queue: name }, 'queue error'));
       this.queues.set(name, q);
     }
     return q;
