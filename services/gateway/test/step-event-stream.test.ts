@@ -1,7 +1,9 @@
 import t from 'tap';
 import { Redis } from 'ioredis';
 import { STEP_EVENTS_GROUP, StepEvent, stepEventsStreamKey, type StepName } from '@sutasoma/contracts';
-import { testRedisUrl, waitFor } from '@sutasoma/testing';
+import { Registry, createLogger } from '@sutasoma/service-kit';
+import { createTestPrefix, testRedisUrl, waitFor } from '@sutasoma/testing';
+import { StepEventStream } from '../src/jobs/step-events.ts';
 import { registerFarmer, startGateway, stepEvent } from './helpers.ts';
 
 // The gateway alone, reading the step-events stream as adapters fill it; entries left pending are
@@ -77,4 +79,36 @@ t.test('Redis loses the stream and its group (a restart without data): the next 
   await redis.xadd(key, '*', 'event', membership(id));
   await waitFor(() => stateOf(id, 'simluhtan.verify_membership'), (s) => s === 'succeeded', { what: 'applied after the group was made again' });
   t.same(await settledStream(), { length: 0, pending: 0 });
+});
+
+t.test('the ledger away: the events read meanwhile are applied as soon as it is back, not left for the reclaim pass', async (t) => {
+  // A reader of its own on a stream of its own, its reclaim pass far off (10 min): only the reader
+  // itself can take up what it read while the ledger was away. The ledger here fails as node-pg does
+  // when its connection drops (an error with no SQLSTATE), for the first two batches, then applies.
+  const own = createTestPrefix();
+  t.teardown(() => own.cleanup());
+  const applied: string[] = [];
+  let failures = 2;
+  const stream = new StepEventStream({
+    apply: async (e) => {
+      if (failures > 0) {
+        failures--;
+        throw new Error('Connection terminated unexpectedly');
+      }
+      applied.push(e.operationId);
+      return { effect: 'applied' };
+    },
+    redisUrl: testRedisUrl(), connection: own.redis, prefix: own.prefix, count: 2, reclaimAfterMs: 600_000, maxDeliveries: 25,
+    logger: createLogger({ name: 'test', level: 'silent' }), metrics: new Registry(),
+  });
+  stream.start();
+  t.teardown(() => stream.close());
+  const ownKey = stepEventsStreamKey(own.prefix);
+  const ids = ['0601', '0602', '0603', '0604', '0605'].map((n) => `00000000-0000-4000-8000-00000000${n}`);
+  for (const id of ids) await own.redis.xadd(ownKey, '*', 'event', membership(id));
+  await waitFor(async () => applied.length, (n) => n >= ids.length, { what: 'every event applied', timeoutMs: 15_000 });
+  t.same([...new Set(applied)].sort(), ids, 'each of the five applied (a page read twice applies twice: a duplicate changes nothing)');
+  const settled = await waitFor(async () => ({ length: await own.redis.xlen(ownKey), pending: Number((await own.redis.xpending(ownKey, STEP_EVENTS_GROUP) as [number])[0]) }),
+    (s) => s.length === 0 && s.pending === 0, { what: 'the stream emptied' });
+  t.same(settled, { length: 0, pending: 0 }, 'acknowledged and deleted');
 });

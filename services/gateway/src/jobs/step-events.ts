@@ -126,9 +126,9 @@ type Entry = [id: string, fields: string[] | null];
  * Reads the results adapters append to the step-events stream, as one of the gateway's consumer
  * group: up to `count` entries at a time, applied together, each acknowledged and deleted once its
  * event committed. An entry not applied stays pending; any gateway takes it up again once it has
- * been pending `reclaimAfterMs` (a crash of this one, a ledger away). While the ledger is away the
- * reader waits, longer each time (up to 5 s), and such failures never count towards giving an entry
- * up. Applying an event twice changes nothing, so a slow gateway overtaken by another is harmless.
+ * been pending `reclaimAfterMs` (a crash of this one). While the ledger is away the reader waits,
+ * longer each time (up to 4 s), then tries its own pending entries again before reading new ones, so
+ * events resume as soon as the ledger is back; such failures never count towards giving an entry up. Applying an event twice changes nothing, so a slow gateway overtaken by another is harmless.
  */
 export class StepEventStream {
   private readonly key: string;
@@ -203,20 +203,32 @@ export class StepEventStream {
   private async run(): Promise<void> {
     let ready = false;
     let away = 0;
+    // After the ledger was away, this consumer's own pending entries (read then, not applied) are read
+    // again first, page after page from `history` (an id; '0' its start), rather than left to the
+    // reclaim pass; null: new entries ('>').
+    let history: string | null = null;
     while (this.running) {
       try {
         if (!ready) {
           await this.ensureGroup();
           ready = true;
         }
-        const res = await this.reader.xreadgroup('GROUP', STEP_EVENTS_GROUP, this.consumer, 'COUNT', this.opts.count, 'BLOCK', 1_000, 'STREAMS', this.key, '>') as [string, Entry[]][] | null;
-        if (!res?.[0]) continue;
-        if (await this.handle(res[0][1])) {
+        const res = (history !== null
+          ? await this.reader.xreadgroup('GROUP', STEP_EVENTS_GROUP, this.consumer, 'COUNT', this.opts.count, 'STREAMS', this.key, history)
+          : await this.reader.xreadgroup('GROUP', STEP_EVENTS_GROUP, this.consumer, 'COUNT', this.opts.count, 'BLOCK', 1_000, 'STREAMS', this.key, '>')) as [string, Entry[]][] | null;
+        const entries = res?.[0]?.[1] ?? [];
+        if (entries.length === 0) {
+          history = null;
+          continue;
+        }
+        if (await this.handle(entries)) {
           // The ledger is away: what was read waits, pending; read again later, not at full speed.
           away = Math.min(away + 1, 4);
+          history = '0';
           await sleep(500 * 2 ** (away - 1));
         } else {
           away = 0;
+          if (history !== null) history = entries[entries.length - 1]![0];
         }
       } catch (err) {
         if (!this.running) break;
