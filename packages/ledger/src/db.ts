@@ -12,6 +12,13 @@ export interface DbOptions {
   applicationName?: string;
   /** Longest wait for a row lock before the statement fails (PostgreSQL's lock_timeout); default none. */
   lockTimeoutMs?: number;
+  /**
+   * `custom` (the default): each execution planned for the tables as they are now. `keyed`: for a pool
+   * whose statements all find rows by a key (acceptance: inserts, primary-key lookups, foreign-key
+   * checks), plans are cached and sequential scans are off, so a plan made while a table was small is
+   * still an index scan when it has grown; see below.
+   */
+  plans?: 'custom' | 'keyed';
 }
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -30,7 +37,19 @@ export function createPool(opts: DbOptions): pg.Pool {
     // And no JIT: a statement the planner costs above jit_above_cost (reading a batch of operations with
     // their steps, as statistics lag behind a growing table) was compiled by LLVM at every execution,
     // 17-20 % of PostgreSQL's CPU in the district run (perf); the ledger's statements are short.
-    options: `-c search_path=${schema} -c plan_cache_mode=force_custom_plan -c jit=off${opts.lockTimeoutMs ? ` -c lock_timeout=${opts.lockTimeoutMs}` : ''}`,
+    //
+    // Planning at every execution has its price, though, where statements are many and small: inside
+    // accept_operation (five statements and the foreign-key checks, for each command) it was more than
+    // half of the function's time (accept_operations alone, batches of 8 registrations, 20,000 of them,
+    // two connections: 0.56-0.62 ms of execution per command planned each time, 0.24-0.26 cached). There
+    // every statement finds its rows by a key, so `keyed` caches plans and turns sequential scans off:
+    // a generic plan made on an empty table is then an index scan all the same.
+    options: [
+      `-c search_path=${schema}`,
+      opts.plans === 'keyed' ? '-c plan_cache_mode=auto -c enable_seqscan=off' : '-c plan_cache_mode=force_custom_plan',
+      '-c jit=off',
+      ...(opts.lockTimeoutMs ? [`-c lock_timeout=${opts.lockTimeoutMs}`] : []),
+    ].join(' '),
     application_name: opts.applicationName ?? 'sutasoma',
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,

@@ -35,9 +35,9 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   const pool = createPool({ connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_POOL_MAX, applicationName: 'gateway' });
   // Acceptance has connections of its own: a burst of events, the relay or the reconciler never holds a 202.
   // A command waiting on another transaction's row (the same farmer, uncommitted) gives up after 5 s
-  // rather than hold the whole group with it.
+  // rather than hold the whole group with it. Its statements find rows by key: plans cached (see createPool).
   const acceptPool = createPool({
-    connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_ACCEPT_POOL_MAX, applicationName: 'gateway', lockTimeoutMs: 5_000,
+    connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, max: config.DB_ACCEPT_POOL_MAX, applicationName: 'gateway', lockTimeoutMs: 5_000, plans: 'keyed',
   });
   const acceptor = new Acceptor(acceptPool, { maxInFlight: config.DB_ACCEPT_POOL_MAX });
   // Keys made once: every seal, opening and index of the process uses them.
