@@ -22,6 +22,14 @@ t.test('a protected object holds its personal fields sealed, the others in clear
     'a personal field added to a protected object joins the sealed ones');
 });
 
+t.test('every seal has an IV of its own: two thousand seals of one value, across several blocks of random bytes, never repeat one', async (t) => {
+  const pii = new Pii([{ id: 'k1', key: k1 }], indexKey);
+  const sealed = Array.from({ length: 2000 }, () => pii.seal(farmer));
+  const ivs = new Set(sealed.map((s) => Buffer.from(s.slice('v1:k1:'.length), 'base64url').subarray(0, 12).toString('hex')));
+  t.equal(ivs.size, sealed.length, 'no IV twice (GCM under one key must never see one again)');
+  t.ok(sealed.every((s) => JSON.stringify(pii.open(s)) === JSON.stringify(farmer)), 'each opens to the value sealed');
+});
+
 t.test('rotation: new data under the first key, older data still opens; an unknown or altered value is refused', async (t) => {
   const before = new Pii([{ id: 'k1', key: k1 }]);
   const sealedBefore = before.seal(farmer);
