@@ -28,6 +28,15 @@ t.test('tokens that must be refused', async (t) => {
   for (const [why, bearer] of cases) t.equal(await status(bearer), 401, why);
 });
 
+t.test('a token accepted a moment ago is refused once it has expired: a verification kept for the next request never outlives the token', async (t) => {
+  const exp = now() + 4;
+  const shortLived = token({ iat: now(), exp });
+  t.equal(await status(shortLived), 404, 'accepted while valid');
+  t.equal(await status(shortLived), 404, 'and again (its verification kept)');
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 200));
+  t.equal(await status(shortLived), 401, 'refused after its exp');
+});
+
 t.test('an identity provider\'s key must be a PEM public key of an accepted type', async (t) => {
   const base = { ...REQUIRED_ENV, JWT_SECRET: undefined as unknown as string };
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
