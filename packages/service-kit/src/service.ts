@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { Histogram, type Registry, createRegistry } from './metrics.ts';
@@ -75,9 +75,9 @@ export async function buildService(opts: ServiceOptions): Promise<ServiceApp> {
   app.setErrorHandler(problemErrorHandler);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new AppError(404, ErrorCode.notFound, 'Not found', { detail: `No route ${request.method} ${request.url.split('?')[0]}.` })),
-  );
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+    sendProblem(reply, request, new AppError(404, ErrorCode.notFound, 'Not found', { detail: `No route ${request.method} ${request.url.split('?')[0]}.` }));
+  app.setNotFoundHandler(notFound);
 
   const registry = createRegistry(opts.name);
   app.decorate('metrics', registry);
@@ -112,7 +112,12 @@ export async function buildService(opts: ServiceOptions): Promise<ServiceApp> {
   const health = async () => ({ status: 'ok', service: opts.name });
   app.get('/health', { schema: { hide: true } }, health);
 
-  const internal = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
+  // The internal port answers errors as the public one does: problem+json.
+  const internal = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), frameworkErrors: problemErrorHandler,
+  });
+  internal.setErrorHandler(problemErrorHandler);
+  internal.setNotFoundHandler(notFound);
   app.decorate('internal', internal);
   app.addHook('onReady', async () => { await internal.ready(); });
   app.addHook('onClose', async () => { await internal.close(); });

@@ -5,7 +5,7 @@ import { buildService, createLogger, problems, type ReadinessCheck, type Service
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A service as the gateway builds one, with a few routes of its own; closed in teardown. */
-async function startService(t: Test, readiness?: ReadinessCheck): Promise<{ app: ServiceApp; logged: () => Record<string, unknown>[] }> {
+async function startService(t: Test, readiness?: ReadinessCheck, routes?: (app: ServiceApp) => void): Promise<{ app: ServiceApp; logged: () => Record<string, unknown>[] }> {
   const chunks: string[] = [];
   const logger = createLogger({ name: 'gateway', level: 'warn', destination: { write: (s: string) => { chunks.push(s); } } });
   const app = await buildService({ name: 'gateway', logger, bodyLimit: 1024, ...(readiness ? { readiness } : {}) });
@@ -19,6 +19,7 @@ async function startService(t: Test, readiness?: ReadinessCheck): Promise<{ app:
   });
   app.get('/v1/registrations/:id', async (request) => ({ id: (request.params as { id: string }).id }));
   app.get('/boom', async () => { throw new Error('connection to 10.0.0.5 refused for user ledger_admin'); });
+  routes?.(app);
   await app.ready();
   t.teardown(() => app.close());
   return { app, logged: () => chunks.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
@@ -54,6 +55,21 @@ t.test('/ready answers 503 when the readiness check itself throws', async (t) =>
   const res = await app.internal.inject({ url: '/ready' });
   t.equal(res.statusCode, 503);
   t.same(res.json().checks, { readiness: 'pool is closed' });
+});
+
+t.test('the internal port answers an unknown path and a failing route with problem+json, as the public one does', async (t) => {
+  const { app } = await startService(t, undefined, (a) => {
+    a.internal.get('/breaker', async () => { throw new Error('breaker state unreadable at 10.0.0.5'); });
+  });
+  const missing = await app.internal.inject({ url: '/metrics/nope' });
+  t.equal(missing.statusCode, 404);
+  t.match(missing.headers['content-type'], /^application\/problem\+json/);
+  t.match(missing.json(), { status: 404, code: 'not_found', detail: 'No route GET /metrics/nope.' });
+  const failed = await app.internal.inject({ url: '/breaker' });
+  t.equal(failed.statusCode, 500);
+  t.match(failed.headers['content-type'], /^application\/problem\+json/);
+  t.equal(failed.json().code, 'internal_error');
+  t.notMatch(failed.body, /10\.0\.0\.5/, 'the internal error\'s text is not handed out');
 });
 
 t.test('/metrics serves Prometheus text with request durations labelled by route pattern, not by id', async (t) => {
