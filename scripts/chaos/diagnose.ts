@@ -90,7 +90,12 @@ export async function diagnose(pool: Pool, queues: { redis: Redis; prefix: strin
   const alive = Object.fromEntries(await Promise.all(services.map(async (s) =>
     [s.name, await fetch(`${s.url}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false)] as const)));
   const output = Object.fromEntries(services.map((s) => [s.name, s.output().trim().split('\n').filter(Boolean).slice(-OUTPUT_LINES)]));
-  return { groups: sorted, timeline, alive, output, redis: await redisState(queues.redis, queues.prefix) };
+  // BullMQ waits for a Redis that went away without a deadline: the diagnosis does not.
+  const redis = await Promise.race([
+    redisState(queues.redis, queues.prefix),
+    new Promise<Diagnosis['redis']>((resolve) => { setTimeout(() => resolve({ error: 'no answer in 5 s' }), 5_000).unref(); }),
+  ]);
+  return { groups: sorted, timeline, alive, output, redis };
 }
 
 /** Indented lines for the terminal (each service's last 8 lines); the whole diagnosis goes to the results file. */

@@ -77,7 +77,8 @@ export async function buildApp(config: Config, deps: GatewayDeps = {}): Promise<
   const applyEvent = stepEventApplier({ pool, pii, flows, maxBatch: config.EVENTS_CONCURRENCY, transactions: config.EVENTS_TRANSACTIONS, logger, metrics: app.metrics, onApplied: kick });
   const eventStream = new StepEventStream({
     apply: applyEvent, redisUrl: config.REDIS_URL, connection: producerRedis, prefix: config.QUEUE_PREFIX, count: config.EVENTS_CONCURRENCY,
-    reclaimAfterMs: config.EVENTS_RECLAIM_MS, maxDeliveries: config.EVENTS_MAX_DELIVERIES, logger, metrics: app.metrics,
+    reclaimAfterMs: config.EVENTS_RECLAIM_MS, maxDeliveries: config.EVENTS_MAX_DELIVERIES, ledgerReachable: async () => (await pingDb(pool)) === 'ok',
+    logger, metrics: app.metrics,
   });
   const events = createStepEventWorker({
     apply: applyEvent, connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.EVENTS_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS, logger,

@@ -83,8 +83,40 @@ t.test('Redis loses the stream and its group (a restart without data): the next 
 
 t.test('the ledger away: the events read meanwhile are applied as soon as it is back, not left for the reclaim pass', async (t) => {
   // A reader of its own on a stream of its own, its reclaim pass far off (10 min): only the reader
-  // itself can take up what it read while the ledger was away. The ledger here fails as node-pg does
-  // when its connection drops (an error with no SQLSTATE), for the first two batches, then applies.
+  // itself can take up what it read while the ledger was away. The ledger here is away for the first
+  // 1.5 s (applying fails as node-pg does when its connection drops, with no SQLSTATE, and it does not
+  // answer), then back.
+  const own = createTestPrefix();
+  t.teardown(() => own.cleanup());
+  const applied: string[] = [];
+  let up = false;
+  const back = setTimeout(() => { up = true; }, 1_500);
+  t.teardown(() => clearTimeout(back));
+  const stream = new StepEventStream({
+    apply: async (e) => {
+      if (!up) throw new Error('Connection terminated unexpectedly');
+      applied.push(e.operationId);
+      return { effect: 'applied' };
+    },
+    redisUrl: testRedisUrl(), connection: own.redis, prefix: own.prefix, count: 2, reclaimAfterMs: 600_000, maxDeliveries: 25,
+    ledgerReachable: async () => up,
+    logger: createLogger({ name: 'test', level: 'silent' }), metrics: new Registry(),
+  });
+  stream.start();
+  t.teardown(() => stream.close());
+  const ownKey = stepEventsStreamKey(own.prefix);
+  const ids = ['0601', '0602', '0603', '0604', '0605'].map((n) => `00000000-0000-4000-8000-00000000${n}`);
+  for (const id of ids) await own.redis.xadd(ownKey, '*', 'event', membership(id));
+  await waitFor(async () => applied.length, (n) => n >= ids.length, { what: 'every event applied', timeoutMs: 15_000 });
+  t.same([...new Set(applied)].sort(), ids, 'each of the five applied (a page read twice applies twice: a duplicate changes nothing)');
+  const settled = await waitFor(async () => ({ length: await own.redis.xlen(ownKey), pending: Number((await own.redis.xpending(ownKey, STEP_EVENTS_GROUP) as [number])[0]) }),
+    (s) => s.length === 0 && s.pending === 0, { what: 'the stream emptied' });
+  t.same(settled, { length: 0, pending: 0 }, 'acknowledged and deleted');
+});
+
+t.test('a connection lost under a batch, the ledger answering again at once: the events are tried again at once', async (t) => {
+  // The first two applications fail as on a dropped connection; the ledger answers when asked (the
+  // pool has a new connection). The reclaim pass is far off: only the immediate second try applies them.
   const own = createTestPrefix();
   t.teardown(() => own.cleanup());
   const applied: string[] = [];
@@ -99,16 +131,46 @@ t.test('the ledger away: the events read meanwhile are applied as soon as it is 
       return { effect: 'applied' };
     },
     redisUrl: testRedisUrl(), connection: own.redis, prefix: own.prefix, count: 2, reclaimAfterMs: 600_000, maxDeliveries: 25,
+    ledgerReachable: async () => true,
     logger: createLogger({ name: 'test', level: 'silent' }), metrics: new Registry(),
   });
   stream.start();
   t.teardown(() => stream.close());
   const ownKey = stepEventsStreamKey(own.prefix);
-  const ids = ['0601', '0602', '0603', '0604', '0605'].map((n) => `00000000-0000-4000-8000-00000000${n}`);
+  const ids = ['0611', '0612', '0613'].map((n) => `00000000-0000-4000-8000-00000000${n}`);
   for (const id of ids) await own.redis.xadd(ownKey, '*', 'event', membership(id));
   await waitFor(async () => applied.length, (n) => n >= ids.length, { what: 'every event applied', timeoutMs: 15_000 });
-  t.same([...new Set(applied)].sort(), ids, 'each of the five applied (a page read twice applies twice: a duplicate changes nothing)');
+  t.same([...new Set(applied)].sort(), ids, 'all three applied');
+});
+
+t.test('an event that fails for what it is, the ledger answering, does not hold the reader: the next ones are applied, it is set aside', async (t) => {
+  // A reader of its own whose every event but one applies; that one fails with an error naming no
+  // SQLSTATE (as a sealed field no key opens would), while the ledger answers. Taken up again after
+  // half a second, set aside at its second delivery.
+  const own = createTestPrefix();
+  t.teardown(() => own.cleanup());
+  const poison = '00000000-0000-4000-8000-000000000700';
+  const applied: string[] = [];
+  const stream = new StepEventStream({
+    apply: async (e) => {
+      if (e.operationId === poison) throw new Error('a value sealed under key k0, which PII_KEYS does not hold');
+      applied.push(e.operationId);
+      return { effect: 'applied' };
+    },
+    redisUrl: testRedisUrl(), connection: own.redis, prefix: own.prefix, count: 1, reclaimAfterMs: 500, maxDeliveries: 2,
+    ledgerReachable: async () => true,
+    logger: createLogger({ name: 'test', level: 'silent' }), metrics: new Registry(),
+  });
+  stream.start();
+  t.teardown(() => stream.close());
+  const ownKey = stepEventsStreamKey(own.prefix);
+  const after = ['0701', '0702', '0703'].map((n) => `00000000-0000-4000-8000-00000000${n}`);
+  for (const id of [poison, ...after]) await own.redis.xadd(ownKey, '*', 'event', membership(id));
+  await waitFor(async () => applied.length, (n) => n >= after.length, { what: 'the events after it applied', timeoutMs: 15_000 });
+  t.same([...new Set(applied)].sort(), after, 'each event after the failing one applied');
+  const dead = await waitFor(async () => own.redis.xrange(`${ownKey}:dead`, '-', '+'), (d) => d.length === 1, { what: 'the failing event set aside', timeoutMs: 15_000 });
+  t.match(dead[0]![1].join(' '), /PII_KEYS does not hold/, 'set aside with its reason');
   const settled = await waitFor(async () => ({ length: await own.redis.xlen(ownKey), pending: Number((await own.redis.xpending(ownKey, STEP_EVENTS_GROUP) as [number])[0]) }),
     (s) => s.length === 0 && s.pending === 0, { what: 'the stream emptied' });
-  t.same(settled, { length: 0, pending: 0 }, 'acknowledged and deleted');
+  t.same(settled, { length: 0, pending: 0 });
 });

@@ -110,6 +110,12 @@ export interface StepEventStreamOptions {
    * its step again.
    */
   maxDeliveries: number;
+  /**
+   * Whether the ledger answers (a `SELECT 1`): asked when applying an event failed with an error that
+   * does not name the event (no SQLSTATE of a data, integrity or PL/pgSQL error). The ledger answering,
+   * the failure was the event's own (a sealed field that no key opens, say), handled as a refusal.
+   */
+  ledgerReachable: () => Promise<boolean>;
   logger: Logger;
   metrics: Registry;
 }
@@ -126,9 +132,10 @@ type Entry = [id: string, fields: string[] | null];
  * Reads the results adapters append to the step-events stream, as one of the gateway's consumer
  * group: up to `count` entries at a time, applied together, each acknowledged and deleted once its
  * event committed. An entry not applied stays pending; any gateway takes it up again once it has
- * been pending `reclaimAfterMs` (a crash of this one). While the ledger is away the reader waits,
- * longer each time (up to 4 s), then tries its own pending entries again before reading new ones, so
- * events resume as soon as the ledger is back; such failures never count towards giving an entry up. Applying an event twice changes nothing, so a slow gateway overtaken by another is harmless.
+ * been pending `reclaimAfterMs` (a crash of this one). While the ledger is away (it does not answer)
+ * the reader waits, longer each time (up to 4 s), then tries its own pending entries again before
+ * reading new ones, so events resume as soon as the ledger is back; such failures never count
+ * towards giving an entry up. Applying an event twice changes nothing, so a slow gateway overtaken by another is harmless.
  */
 export class StepEventStream {
   private readonly key: string;
@@ -247,7 +254,19 @@ export class StepEventStream {
   private async handle(entries: Entry[], deliveries?: Map<string, number>): Promise<boolean> {
     const done: string[] = [];
     const dead: { id: string; fields: string[]; reason: string }[] = [];
-    let away: Error | undefined;
+    /** Failures that do not say whether the event or the ledger is at fault. */
+    const unclear: { id: string; fields: string[]; e: StepEvent; err: Error }[] = [];
+    const refused = (id: string, fields: string[], e: StepEvent, err: Error) => {
+      const n = deliveries?.get(id) ?? 1;
+      const line = { entry: id, operationId: e.operationId, correlationId: e.correlationId, step: e.step, outcome: e.outcome, deliveries: n, err: err.message };
+      if (n >= this.opts.maxDeliveries) {
+        this.opts.logger.error(line, 'step event refused at every delivery: set aside in the dead-letter stream; the reconciler runs its step again');
+        this.given.inc({ reason: 'refused' });
+        dead.push({ id, fields, reason: err.message });
+      } else {
+        this.opts.logger.warn(line, 'step event refused by the ledger; taken up again later');
+      }
+    };
     await Promise.all(entries.map(async ([id, fields]) => {
       if (!fields) {
         done.push(id); // deleted meanwhile: nothing left to apply
@@ -268,21 +287,30 @@ export class StepEventStream {
         await this.opts.apply(e);
         done.push(id);
       } catch (err) {
-        if (!ITEM_ERROR.test((err as { code?: string }).code ?? '')) {
-          away = err as Error;
-          return;
-        }
-        const n = deliveries?.get(id) ?? 1;
-        const line = { entry: id, operationId: e.operationId, correlationId: e.correlationId, step: e.step, outcome: e.outcome, deliveries: n, err: (err as Error).message };
-        if (n >= this.opts.maxDeliveries) {
-          this.opts.logger.error(line, 'step event refused at every delivery: set aside in the dead-letter stream; the reconciler runs its step again');
-          this.given.inc({ reason: 'refused' });
-          dead.push({ id, fields, reason: (err as Error).message });
-        } else {
-          this.opts.logger.warn(line, 'step event refused by the ledger; taken up again later');
-        }
+        if (ITEM_ERROR.test((err as { code?: string }).code ?? '')) refused(id, fields, e, err as Error);
+        else unclear.push({ id, fields, e, err: err as Error });
       }
     }));
+    // An error that names no event: the ledger away (a dropped connection, a failover), or an event of
+    // its own that cannot be applied. Asking the ledger tells which: away, the reader waits and tries
+    // again; answering, each is tried once more at once (a connection lost under its batch, then
+    // replaced) and, failing again, counted as refused. An event wrongly thought away would hold the
+    // reader on it for good.
+    let away: Error | undefined;
+    if (unclear.length > 0) {
+      if (!(await this.opts.ledgerReachable().catch(() => false))) {
+        away = unclear[0]!.err;
+      } else {
+        await Promise.all(unclear.map(async (u) => {
+          try {
+            await this.opts.apply(u.e);
+            done.push(u.id);
+          } catch (err) {
+            refused(u.id, u.fields, u.e, err as Error);
+          }
+        }));
+      }
+    }
     if (away) this.opts.logger.warn({ err: away.message }, 'the ledger is away: step events wait, pending, and are taken up again');
     if (done.length === 0 && dead.length === 0) return away !== undefined;
     const tx = this.opts.connection.multi();
