@@ -115,16 +115,17 @@ t.test('the ledger away: the events read meanwhile are applied as soon as it is 
 });
 
 t.test('a connection lost under a batch, the ledger answering again at once: the events are tried again at once', async (t) => {
-  // The first two applications fail as on a dropped connection; the ledger answers when asked (the
-  // pool has a new connection). The reclaim pass is far off: only the immediate second try applies them.
+  // Each event's first application fails as on a dropped connection (however the reader batches them);
+  // the ledger answers when asked (the pool has a new connection). The reclaim pass is far off: only
+  // the immediate second try applies them.
   const own = createTestPrefix();
   t.teardown(() => own.cleanup());
   const applied: string[] = [];
-  let failures = 2;
+  const triedOnce = new Set<string>();
   const stream = new StepEventStream({
     apply: async (e) => {
-      if (failures > 0) {
-        failures--;
+      if (!triedOnce.has(e.operationId)) {
+        triedOnce.add(e.operationId);
         throw new Error('Connection terminated unexpectedly');
       }
       applied.push(e.operationId);
