@@ -40,8 +40,8 @@ export function createPool(opts: DbOptions): pg.Pool {
     //
     // Planning at every execution has its price, though, where statements are many and small: inside
     // accept_operation (five statements and the foreign-key checks, for each command) it was more than
-    // half of the function's time (accept_operations alone, batches of 8 registrations, 20,000 of them,
-    // two connections: 0.56-0.62 ms of execution per command planned each time, 0.24-0.26 cached). There
+    // half of the function's time (`tsx scripts/bench/accept-operations.ts`, BENCH_PLANS=custom or keyed:
+    // 0.41-0.42 ms per command planned each time, 0.20-0.22 cached, on this project's machine). There
     // every statement finds its rows by a key, so `keyed` caches plans and turns sequential scans off:
     // a generic plan made on an empty table is then an index scan all the same.
     options: [

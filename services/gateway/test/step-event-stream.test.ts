@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Redis } from 'ioredis';
 import { STEP_EVENTS_GROUP, StepEvent, stepEventsStreamKey, type StepName } from '@sutasoma/contracts';
 import { Registry, createLogger } from '@sutasoma/service-kit';
@@ -81,97 +81,86 @@ t.test('Redis loses the stream and its group (a restart without data): the next 
   t.same(await settledStream(), { length: 0, pending: 0 });
 });
 
-t.test('the ledger away: the events read meanwhile are applied as soon as it is back, not left for the reclaim pass', async (t) => {
-  // A reader of its own on a stream of its own, its reclaim pass far off (10 min): only the reader
-  // itself can take up what it read while the ledger was away. The ledger here is away for the first
-  // 1.5 s (applying fails as node-pg does when its connection drops, with no SQLSTATE, and it does not
-  // answer), then back.
+/**
+ * A reader of its own, on a stream of its own, around a stand-in ledger (`apply`, `ledgerReachable`):
+ * appends an event for each operation id and answers what the stand-in applied, and the stream's key.
+ */
+async function ownReader(t: Test, opts: { apply: (operationId: string) => void; ledgerReachable: () => boolean; count: number; reclaimAfterMs: number; maxDeliveries: number }) {
   const own = createTestPrefix();
   t.teardown(() => own.cleanup());
   const applied: string[] = [];
-  let up = false;
-  const back = setTimeout(() => { up = true; }, 1_500);
-  t.teardown(() => clearTimeout(back));
   const stream = new StepEventStream({
     apply: async (e) => {
-      if (!up) throw new Error('Connection terminated unexpectedly');
+      opts.apply(e.operationId);
       applied.push(e.operationId);
       return { effect: 'applied' };
     },
-    redisUrl: testRedisUrl(), connection: own.redis, prefix: own.prefix, count: 2, reclaimAfterMs: 600_000, maxDeliveries: 25,
-    ledgerReachable: async () => up,
+    redisUrl: testRedisUrl(), connection: own.redis, prefix: own.prefix, count: opts.count, reclaimAfterMs: opts.reclaimAfterMs, maxDeliveries: opts.maxDeliveries,
+    ledgerReachable: async () => opts.ledgerReachable(),
     logger: createLogger({ name: 'test', level: 'silent' }), metrics: new Registry(),
   });
   stream.start();
   t.teardown(() => stream.close());
   const ownKey = stepEventsStreamKey(own.prefix);
-  const ids = ['0601', '0602', '0603', '0604', '0605'].map((n) => `00000000-0000-4000-8000-00000000${n}`);
-  for (const id of ids) await own.redis.xadd(ownKey, '*', 'event', membership(id));
-  await waitFor(async () => applied.length, (n) => n >= ids.length, { what: 'every event applied', timeoutMs: 15_000 });
-  t.same([...new Set(applied)].sort(), ids, 'each of the five applied (a page read twice applies twice: a duplicate changes nothing)');
-  const settled = await waitFor(async () => ({ length: await own.redis.xlen(ownKey), pending: Number((await own.redis.xpending(ownKey, STEP_EVENTS_GROUP) as [number])[0]) }),
+  const append = async (ids: string[]) => { for (const id of ids) await own.redis.xadd(ownKey, '*', 'event', membership(id)); };
+  const settled = () => waitFor(async () => ({ length: await own.redis.xlen(ownKey), pending: Number((await own.redis.xpending(ownKey, STEP_EVENTS_GROUP) as [number])[0]) }),
     (s) => s.length === 0 && s.pending === 0, { what: 'the stream emptied' });
-  t.same(settled, { length: 0, pending: 0 }, 'acknowledged and deleted');
+  const dead = () => own.redis.xrange(`${ownKey}:dead`, '-', '+');
+  return { applied, append, settled, dead };
+}
+const ids = (...ns: string[]) => ns.map((n) => `00000000-0000-4000-8000-00000000${n}`);
+
+t.test('the ledger away: the events read meanwhile are applied as soon as it is back, not left for the reclaim pass', async (t) => {
+  // The reclaim pass far off (10 min): only the reader itself can take up what it read while the ledger
+  // was away. The ledger here is away for the first 1.5 s (applying fails as node-pg does when its
+  // connection drops, with no SQLSTATE, and it does not answer), then back.
+  let up = false;
+  const back = setTimeout(() => { up = true; }, 1_500);
+  t.teardown(() => clearTimeout(back));
+  const r = await ownReader(t, {
+    apply: () => { if (!up) throw new Error('Connection terminated unexpectedly'); },
+    ledgerReachable: () => up, count: 2, reclaimAfterMs: 600_000, maxDeliveries: 25,
+  });
+  const five = ids('0601', '0602', '0603', '0604', '0605');
+  await r.append(five);
+  await waitFor(async () => r.applied.length, (n) => n >= five.length, { what: 'every event applied', timeoutMs: 15_000 });
+  t.same([...new Set(r.applied)].sort(), five, 'each of the five applied (a page read twice applies twice: a duplicate changes nothing)');
+  t.same(await r.settled(), { length: 0, pending: 0 }, 'acknowledged and deleted');
 });
 
 t.test('a connection lost under a batch, the ledger answering again at once: the events are tried again at once', async (t) => {
   // Each event's first application fails as on a dropped connection (however the reader batches them);
   // the ledger answers when asked (the pool has a new connection). The reclaim pass is far off: only
   // the immediate second try applies them.
-  const own = createTestPrefix();
-  t.teardown(() => own.cleanup());
-  const applied: string[] = [];
   const triedOnce = new Set<string>();
-  const stream = new StepEventStream({
-    apply: async (e) => {
-      if (!triedOnce.has(e.operationId)) {
-        triedOnce.add(e.operationId);
-        throw new Error('Connection terminated unexpectedly');
-      }
-      applied.push(e.operationId);
-      return { effect: 'applied' };
+  const r = await ownReader(t, {
+    apply: (id) => {
+      if (triedOnce.has(id)) return;
+      triedOnce.add(id);
+      throw new Error('Connection terminated unexpectedly');
     },
-    redisUrl: testRedisUrl(), connection: own.redis, prefix: own.prefix, count: 2, reclaimAfterMs: 600_000, maxDeliveries: 25,
-    ledgerReachable: async () => true,
-    logger: createLogger({ name: 'test', level: 'silent' }), metrics: new Registry(),
+    ledgerReachable: () => true, count: 2, reclaimAfterMs: 600_000, maxDeliveries: 25,
   });
-  stream.start();
-  t.teardown(() => stream.close());
-  const ownKey = stepEventsStreamKey(own.prefix);
-  const ids = ['0611', '0612', '0613'].map((n) => `00000000-0000-4000-8000-00000000${n}`);
-  for (const id of ids) await own.redis.xadd(ownKey, '*', 'event', membership(id));
-  await waitFor(async () => applied.length, (n) => n >= ids.length, { what: 'every event applied', timeoutMs: 15_000 });
-  t.same([...new Set(applied)].sort(), ids, 'all three applied');
+  const three = ids('0611', '0612', '0613');
+  await r.append(three);
+  await waitFor(async () => r.applied.length, (n) => n >= three.length, { what: 'every event applied', timeoutMs: 15_000 });
+  t.same([...new Set(r.applied)].sort(), three, 'all three applied');
 });
 
 t.test('an event that fails for what it is, the ledger answering, does not hold the reader: the next ones are applied, it is set aside', async (t) => {
-  // A reader of its own whose every event but one applies; that one fails with an error naming no
-  // SQLSTATE (as a sealed field no key opens would), while the ledger answers. Taken up again after
-  // half a second, set aside at its second delivery.
-  const own = createTestPrefix();
-  t.teardown(() => own.cleanup());
-  const poison = '00000000-0000-4000-8000-000000000700';
-  const applied: string[] = [];
-  const stream = new StepEventStream({
-    apply: async (e) => {
-      if (e.operationId === poison) throw new Error('a value sealed under key k0, which PII_KEYS does not hold');
-      applied.push(e.operationId);
-      return { effect: 'applied' };
-    },
-    redisUrl: testRedisUrl(), connection: own.redis, prefix: own.prefix, count: 1, reclaimAfterMs: 500, maxDeliveries: 2,
-    ledgerReachable: async () => true,
-    logger: createLogger({ name: 'test', level: 'silent' }), metrics: new Registry(),
+  // Every event but one applies; that one fails with an error naming no SQLSTATE (as a sealed field no
+  // key opens would), while the ledger answers. Taken up again after half a second, set aside at its
+  // second delivery.
+  const [poison] = ids('0700');
+  const r = await ownReader(t, {
+    apply: (id) => { if (id === poison) throw new Error('a value sealed under key k0, which PII_KEYS does not hold'); },
+    ledgerReachable: () => true, count: 1, reclaimAfterMs: 500, maxDeliveries: 2,
   });
-  stream.start();
-  t.teardown(() => stream.close());
-  const ownKey = stepEventsStreamKey(own.prefix);
-  const after = ['0701', '0702', '0703'].map((n) => `00000000-0000-4000-8000-00000000${n}`);
-  for (const id of [poison, ...after]) await own.redis.xadd(ownKey, '*', 'event', membership(id));
-  await waitFor(async () => applied.length, (n) => n >= after.length, { what: 'the events after it applied', timeoutMs: 15_000 });
-  t.same([...new Set(applied)].sort(), after, 'each event after the failing one applied');
-  const dead = await waitFor(async () => own.redis.xrange(`${ownKey}:dead`, '-', '+'), (d) => d.length === 1, { what: 'the failing event set aside', timeoutMs: 15_000 });
+  const after = ids('0701', '0702', '0703');
+  await r.append([poison!, ...after]);
+  await waitFor(async () => r.applied.length, (n) => n >= after.length, { what: 'the events after it applied', timeoutMs: 15_000 });
+  t.same([...new Set(r.applied)].sort(), after, 'each event after the failing one applied');
+  const dead = await waitFor(r.dead, (d) => d.length === 1, { what: 'the failing event set aside', timeoutMs: 15_000 });
   t.match(dead[0]![1].join(' '), /PII_KEYS does not hold/, 'set aside with its reason');
-  const settled = await waitFor(async () => ({ length: await own.redis.xlen(ownKey), pending: Number((await own.redis.xpending(ownKey, STEP_EVENTS_GROUP) as [number])[0]) }),
-    (s) => s.length === 0 && s.pending === 0, { what: 'the stream emptied' });
-  t.same(settled, { length: 0, pending: 0 });
+  t.same(await r.settled(), { length: 0, pending: 0 });
 });
